@@ -1,0 +1,63 @@
+# Test helpers: host cmocka suites and QEMU boot tests, all under CTest.
+
+set(AXO_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all
+  -fno-omit-frame-pointer)
+
+# axo_add_unit_test(NAME SOURCES src...)
+# Builds a cmocka suite twice, plain and with ASan+UBSan, and registers both
+# as unit.NAME and unit.NAME.san.
+function(axo_add_unit_test name)
+  cmake_parse_arguments(T "" "" "SOURCES" ${ARGN})
+  foreach(variant plain san)
+    set(target test_${name})
+    set(testname unit.${name})
+    if(variant STREQUAL san)
+      set(target test_${name}_san)
+      set(testname unit.${name}.san)
+    endif()
+    add_executable(${target} ${T_SOURCES})
+    target_include_directories(${target} PRIVATE
+      ${CMAKE_SOURCE_DIR}/include
+      ${CMAKE_SOURCE_DIR}/exokernel
+      ${CMAKE_SOURCE_DIR}/test
+      ${CMAKE_BINARY_DIR}/generated)
+    target_compile_definitions(${target} PRIVATE AXO_HOST=1)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Werror
+      -Wno-unused-parameter)
+    target_link_libraries(${target} PRIVATE PkgConfig::CMOCKA)
+    if(variant STREQUAL san)
+      target_compile_options(${target} PRIVATE ${AXO_SANITIZE})
+      target_link_options(${target} PRIVATE ${AXO_SANITIZE})
+    endif()
+    add_test(NAME ${testname} COMMAND ${target})
+    set_tests_properties(${testname} PROPERTIES LABELS "unit" TIMEOUT 120)
+  endforeach()
+endfunction()
+
+# axo_add_qemu_test(NAME IMAGE iso-target [TIMEOUT s] [EXIT pass|fail|panic]
+#                   [EXPECT regex...] [REJECT regex...])
+# Boots the image headless with a timeout and judges the serial output and
+# the isa-debug-exit code. A timeout is always a failure.
+function(axo_add_qemu_test name)
+  cmake_parse_arguments(T "" "IMAGE;TIMEOUT;EXIT" "EXPECT;REJECT" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 60)
+  endif()
+  if(NOT T_EXIT)
+    set(T_EXIT pass)
+  endif()
+  set(args --timeout ${T_TIMEOUT} --exit ${T_EXIT}
+    --log ${CMAKE_CURRENT_BINARY_DIR}/${name}.log)
+  foreach(re ${T_EXPECT})
+    list(APPEND args --expect ${re})
+  endforeach()
+  foreach(re ${T_REJECT})
+    list(APPEND args --reject ${re})
+  endforeach()
+  get_target_property(iso ${T_IMAGE} AXO_ISO)
+  add_test(NAME qemu.${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/test/qemu/boot-test ${args} ${iso})
+  math(EXPR ctest_timeout "${T_TIMEOUT} + 30")
+  set_tests_properties(qemu.${name} PROPERTIES LABELS "qemu"
+    TIMEOUT ${ctest_timeout})
+endfunction()

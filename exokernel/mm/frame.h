@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical frame allocator. Every 4 KiB frame of physical memory up to the
+ * highest usable address has a metadata entry recording its state, owner and
+ * reference count; the kernel's later ownership checks (mapping a frame,
+ * granting it) read this metadata. Free frames sit on a doubly linked list
+ * threaded through the metadata, so taking any free frame, or one specific
+ * frame, is O(1).
+ *
+ * The allocator never touches frame contents, so it runs unchanged on the
+ * host. It is not locked: the kernel serialises calls.
+ */
+#ifndef MM_FRAME_H
+#define MM_FRAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t paddr_t;
+
+#define FRAME_SHIFT 12
+#define FRAME_SIZE ((paddr_t)1 << FRAME_SHIFT)
+
+/* Owners that are not environments. Environment ids are below these. */
+#define FRAME_OWNER_NONE 0xffffffffu
+#define FRAME_OWNER_KERNEL 0xfffffffeu
+
+enum frame_state {
+	FRAME_RESERVED = 0, /* not RAM, or RAM the allocator must not give */
+	FRAME_FREE = 1, /* on the free list */
+	FRAME_USED = 2, /* allocated; owner and refcount valid */
+};
+
+#define FRAME_NIL 0xffffffffu /* end of a free-list link */
+
+struct frame {
+	uint32_t owner; /* FRAME_OWNER_NONE unless FRAME_USED */
+	uint16_t refcount; /* >= 1 while FRAME_USED, else 0 */
+	uint16_t state; /* enum frame_state */
+	uint32_t next; /* free-list links (frame numbers), FRAME_NIL at ends */
+	uint32_t prev;
+};
+_Static_assert(sizeof(struct frame) == 16, "frame metadata is 16 bytes");
+
+struct frame_table {
+	struct frame *frames; /* frames[pfn] describes frame pfn */
+	uint64_t nframes; /* frames described: pfn < nframes */
+	uint32_t free_head; /* first free frame or FRAME_NIL */
+	uint64_t nfree; /* frames on the free list */
+	uint64_t nusable; /* frames ever added as usable and not reserved */
+};
+
+/*
+ * frame_table_init - describe @nframes frames (pfn 0 .. nframes-1) with the
+ * caller's metadata array @meta, all FRAME_RESERVED, nothing free.
+ * @nframes must be below FRAME_NIL.
+ */
+void frame_table_init(struct frame_table *ft, struct frame *meta,
+		      uint64_t nframes);
+
+/*
+ * frame_range_add_usable - make every frame lying wholly inside
+ * [@base, @base + @len) free, unless it is already free or used. Partial
+ * frames at either end and frames beyond the table are ignored.
+ */
+void frame_range_add_usable(struct frame_table *ft, paddr_t base, uint64_t len);
+
+/*
+ * frame_range_reserve - take every frame touching [@base, @base + @len) off
+ * the free list and mark it FRAME_RESERVED, for good. Used frames in the
+ * range are left alone (reserving is done before any allocation).
+ */
+void frame_range_reserve(struct frame_table *ft, paddr_t base, uint64_t len);
+
+/*
+ * frame_alloc - take any free frame for @owner, with reference count 1.
+ * Return: 0 and the frame's address in @out, or EXO_ERR_NO_MEMORY.
+ */
+int frame_alloc(struct frame_table *ft, uint32_t owner, paddr_t *out);
+
+/*
+ * frame_alloc_at - take the specific free frame at @pa for @owner.
+ * Return: 0, EXO_ERR_ALIGN (@pa not frame-aligned), EXO_ERR_INVALID (beyond
+ * the table or reserved), EXO_ERR_BUSY (already in use).
+ */
+int frame_alloc_at(struct frame_table *ft, paddr_t pa, uint32_t owner);
+
+/*
+ * frame_alloc_contig - take @count physically contiguous free frames whose
+ * first address is a multiple of @align_frames frames (a power of two),
+ * each for @owner with reference count 1. Linear in the table size.
+ * Return: 0 and the first address in @out, EXO_ERR_INVALID (count 0 or
+ * alignment not a power of two), EXO_ERR_NO_MEMORY.
+ */
+int frame_alloc_contig(struct frame_table *ft, uint64_t count,
+		       uint64_t align_frames, uint32_t owner, paddr_t *out);
+
+/*
+ * frame_ref - add a reference to the used frame at @pa.
+ * Return: 0, EXO_ERR_ALIGN, EXO_ERR_INVALID (beyond the table or reserved),
+ * EXO_ERR_STATE (the frame is free), EXO_ERR_LIMIT (count would overflow).
+ */
+int frame_ref(struct frame_table *ft, paddr_t pa);
+
+/*
+ * frame_unref - drop a reference to the used frame at @pa; the last one
+ * returns it to the free list. A double free is detected, not absorbed.
+ * Return: 0, EXO_ERR_ALIGN, EXO_ERR_INVALID (beyond the table or reserved),
+ * EXO_ERR_STATE (the frame is already free: double free).
+ */
+int frame_unref(struct frame_table *ft, paddr_t pa);
+
+/* The metadata of the frame holding @pa, or NULL beyond the table. */
+struct frame *frame_lookup(struct frame_table *ft, paddr_t pa);
+
+static inline uint64_t frame_free_count(const struct frame_table *ft)
+{
+	return ft->nfree;
+}
+
+#endif
