@@ -13,7 +13,8 @@ target_compile_options(axo_freestanding INTERFACE
   -ffreestanding -nostdinc -isystem ${AXO_CC_INCLUDE}
   -fno-stack-protector -fno-pic -fno-pie -fno-common
   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
-  -fno-strict-aliasing -mno-red-zone -mgeneral-regs-only
+  -fno-strict-aliasing -fno-optimize-sibling-calls -mno-red-zone
+  -mgeneral-regs-only
   $<$<COMPILE_LANGUAGE:C>:${AXO_WARNINGS}>)
 target_include_directories(axo_freestanding INTERFACE
   ${CMAKE_SOURCE_DIR}/include

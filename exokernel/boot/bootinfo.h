@@ -31,7 +31,7 @@ enum boot_mem_type {
 struct boot_mem_region {
 	uint64_t base;
 	uint64_t length; /* > 0; base + length does not overflow */
-	uint32_t type; /* enum boot_mem_type */
+	uint32_t type; /* enum boot_mem_type; unknown types become reserved */
 };
 
 struct boot_module {
@@ -60,7 +60,7 @@ struct boot_info {
 	struct boot_module modules[BOOT_MAX_MODULES];
 	/* On failure: a fixed message naming the rule broken, and where. */
 	const char *error;
-	uint32_t error_offset; /* byte offset into the information */
+	uint32_t error_offset; /* byte offset of the tag or mmap entry */
 };
 
 /*
@@ -72,19 +72,28 @@ struct boot_info {
  *             are meaningful
  *
  * Never reads outside [@info, @info + @avail) and never past total_size.
- * Every tag must be 8-byte aligned, at least 8 bytes long, lie wholly
- * inside total_size, and be at least as long as its type's fixed part; the
- * list must end with an end tag. Strings must be NUL-terminated inside their
- * tag. Memory-map entries must be at least 24 bytes, a multiple of 8, and
- * not wrap around; modules must have start <= end and must not overlap each
- * other or the information itself. Singleton tags (command line, loader
- * name, memory map, basic memory info) may appear at most once. Unknown tags
- * are skipped.
+ * @info must be 8-byte aligned; total_size must be at least 16, at most
+ * @avail and BOOT_INFO_MAX, and [@info_phys, @info_phys + total_size) must
+ * not wrap. Each tag starts at the next 8-byte boundary after the previous
+ * one, must be at least 8 bytes long, lie wholly inside total_size, and be
+ * at least as long as its type's fixed part; the list must end with an end
+ * tag of size 8 (bytes after it are ignored). Strings must be
+ * NUL-terminated inside their tag. Memory-map entries must be at least 24
+ * bytes, a multiple of 8, fill the tag exactly, and not wrap around; entries
+ * of length 0 are dropped and unknown types are recorded as reserved.
+ * Modules must have start <= end and must not overlap each other or the
+ * information itself. Singleton tags (command line, loader name, memory
+ * map, basic memory info) may appear at most once. Unknown tags are skipped.
+ *
+ * On failure @out is zeroed except ->error and ->error_offset, which is 0
+ * for faults in the fixed header, the offending mmap entry's offset for
+ * faults in one entry, and otherwise the offending tag's offset (for a
+ * missing end tag, where it was expected).
  *
  * Return: 0, or EXO_ERR_INVALID (malformed; see @out->error),
  * EXO_ERR_TOO_BIG (more entries than the fixed tables hold, or a string
  * longer than its field, or total_size above BOOT_INFO_MAX),
- * EXO_ERR_ALIGN (@info or a tag misaligned).
+ * EXO_ERR_ALIGN (@info not 8-byte aligned).
  */
 int mb2_parse(const void *info, size_t avail, uint64_t info_phys,
 	      struct boot_info *out);
@@ -105,8 +114,12 @@ const struct boot_module *boot_info_module(const struct boot_info *bi,
 
 /*
  * boot_cmdline_get - look up "key=value" or a bare "key" in the command line.
- * Words are separated by spaces. Copies the value (empty for a bare key)
- * into @val, NUL-terminated and truncated to @len.
+ * Words are separated by spaces; only a whole key matches, so "log" does not
+ * find "loglevel=7". If the key appears more than once the last one wins.
+ * When found, copies the value (empty for a bare key) into @val,
+ * NUL-terminated and truncated to @len bytes including the NUL; nothing is
+ * written when @len is 0. When absent, @val is left untouched. An empty key
+ * or one containing '=' or ' ' is never present.
  * Return: true if the key is present.
  */
 bool boot_cmdline_get(const struct boot_info *bi, const char *key, char *val,

@@ -34,7 +34,12 @@ enum frame_state {
 #define FRAME_NIL 0xffffffffu /* end of a free-list link */
 
 struct frame {
-	uint32_t owner; /* FRAME_OWNER_NONE unless FRAME_USED */
+	/*
+	 * FRAME_USED: the owner. FRAME_RESERVED: FRAME_OWNER_KERNEL once
+	 * frame_range_reserve has claimed it for good, else FRAME_OWNER_NONE.
+	 * FRAME_FREE: FRAME_OWNER_NONE.
+	 */
+	uint32_t owner;
 	uint16_t refcount; /* >= 1 while FRAME_USED, else 0 */
 	uint16_t state; /* enum frame_state */
 	uint32_t next; /* free-list links (frame numbers), FRAME_NIL at ends */
@@ -53,22 +58,28 @@ struct frame_table {
 /*
  * frame_table_init - describe @nframes frames (pfn 0 .. nframes-1) with the
  * caller's metadata array @meta, all FRAME_RESERVED, nothing free.
- * @nframes must be below FRAME_NIL.
+ * @nframes must be below FRAME_NIL; a larger value is clipped to
+ * FRAME_NIL - 1.
  */
 void frame_table_init(struct frame_table *ft, struct frame *meta,
 		      uint64_t nframes);
 
 /*
  * frame_range_add_usable - make every frame lying wholly inside
- * [@base, @base + @len) free, unless it is already free or used. Partial
- * frames at either end and frames beyond the table are ignored.
+ * [@base, @base + @len) free, unless it is already free or used or was
+ * reserved by frame_range_reserve. Partial frames at either end and frames
+ * beyond the table are ignored; a range whose end would pass 2^64 is clipped
+ * there.
  */
 void frame_range_add_usable(struct frame_table *ft, paddr_t base, uint64_t len);
 
 /*
  * frame_range_reserve - take every frame touching [@base, @base + @len) off
- * the free list and mark it FRAME_RESERVED, for good. Used frames in the
- * range are left alone (reserving is done before any allocation).
+ * the free list and mark it FRAME_RESERVED, for good: a later
+ * frame_range_add_usable over it leaves it reserved, so reservations and
+ * usable ranges may be given in any order. Used frames in the range are left
+ * alone (reserving is done before any allocation). A range whose end would
+ * pass 2^64 is clipped there.
  */
 void frame_range_reserve(struct frame_table *ft, paddr_t base, uint64_t len);
 

@@ -22,6 +22,7 @@
 #define HEAP_NCLASSES 8 /* 16, 32, ..., 2048 */
 
 struct heap;
+struct heap_large; /* private to the implementation */
 
 /* Where the heap gets its memory from. Both ops are required. */
 struct heap_page_ops {
@@ -43,6 +44,12 @@ struct heap {
 	const struct heap_page_ops *ops;
 	void *ctx;
 	void *free_list[HEAP_NCLASSES]; /* free blocks of each class */
+	/*
+	 * Live large blocks, linked through their first page. heap_free looks
+	 * a large pointer up here before touching its memory, so a double free
+	 * of pages already given back is caught without reading them.
+	 */
+	struct heap_large *large;
 	struct heap_stats stats;
 };
 
@@ -59,13 +66,19 @@ void *heap_alloc(struct heap *h, size_t size);
 void *heap_zalloc(struct heap *h, size_t size);
 
 /*
- * heap_free - give back a block from heap_alloc. NULL is ignored.
- * Return: 0, or EXO_ERR_INVALID when @p was not handed out by this heap or
- * was already freed (nothing is changed then).
+ * heap_free - give back a block from heap_alloc. NULL is ignored. Of the
+ * memory around @p it reads at most the 16 bytes below @p, in @p's own page.
+ * Freeing a large block is linear in the number of live large blocks.
+ * Return: 0, or EXO_ERR_INVALID when @p was not handed out by this heap, is
+ * misaligned or points inside a block, or was already freed (nothing but
+ * stats.bad_frees is changed then).
  */
 int heap_free(struct heap *h, void *p);
 
-/* heap_block_size - usable size of the live block @p, or 0 if invalid. */
+/*
+ * heap_block_size - usable size of the live block @p (at least what was
+ * asked for), or 0 if @p is not a live block of this heap.
+ */
 size_t heap_block_size(struct heap *h, void *p);
 
 #endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's view of memory on x86-64: where the kernel image and the
+ * direct map of physical memory live, and the four-level page tables.
+ *
+ *   0xffff800000000000  direct map: physical address p is at DMAP_BASE + p
+ *   0xffffffff80000000  kernel image (linked at KERNEL_VBASE + 1 MiB)
+ */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096ul
+#define LARGE_PAGE_SIZE (2ul << 20)
+
+#define KERNEL_VBASE 0xffffffff80000000ul
+#define DMAP_BASE 0xffff800000000000ul
+/* The direct map spans at most this much physical memory (one PML4 slot). */
+#define DMAP_MAX (512ul << 30)
+
+/* Page-table entry bits. */
+#define PTE_P (1ul << 0) /* present */
+#define PTE_W (1ul << 1) /* writable */
+#define PTE_U (1ul << 2) /* user accessible */
+#define PTE_PWT (1ul << 3)
+#define PTE_PCD (1ul << 4) /* cache disabled */
+#define PTE_A (1ul << 5) /* accessed */
+#define PTE_D (1ul << 6) /* dirty */
+#define PTE_PS (1ul << 7) /* large page (in a PD or PDPT entry) */
+#define PTE_G (1ul << 8) /* global */
+#define PTE_NX (1ul << 63) /* no execute, when EFER.NXE is on */
+#define PTE_ADDR 0x000ffffffffff000ul
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(DMAP_BASE + pa);
+}
+
+/* The physical address of a kernel-image or direct-map virtual address. */
+static inline uint64_t virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+
+	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v - DMAP_BASE;
+}
+
+/* Supplies zeroed page-table pages: their physical address, or 0 if none. */
+typedef uint64_t (*arch_pt_alloc_fn)(void *ctx);
+
+/*
+ * arch_mmu_init - build the kernel's final page tables and switch to them:
+ * a direct map of [0, @phys_end) with 2 MiB pages (read-write, never
+ * executable), and the kernel image mapped with 4 KiB pages by section
+ * (text read-execute, read-only data read-only, data read-write), with an
+ * unmapped guard page under every kernel stack. The boot identity map is
+ * gone afterwards. Page-table pages come from @alloc.
+ * Return: 0, or EXO_ERR_NO_MEMORY / EXO_ERR_TOO_BIG (@phys_end > DMAP_MAX).
+ */
+int arch_mmu_init(uint64_t phys_end, arch_pt_alloc_fn alloc, void *ctx);
+
+/* True once the CPU enforces no-execute (EFER.NXE). */
+bool arch_mmu_has_nx(void);
+
+/*
+ * arch_pt_walk - the leaf entry mapping @va in the tables rooted at @root_pa
+ * (physical), following large pages; 0 if unmapped. @level_out gets 1 for a
+ * 4 KiB page, 2 for 2 MiB.
+ */
+uint64_t arch_pt_walk(uint64_t root_pa, uint64_t va, int *level_out);
+
+/* Physical address of the page tables in use. */
+uint64_t arch_mmu_root(void);
+
+#endif
