@@ -88,8 +88,10 @@ void kmain(uint32_t magic, uint32_t info_pa, uint64_t boot_tsc)
 
 	ready = arch_cycles() - arch_boot_cycles();
 	hz = arch_cycles_per_sec();
-	log_info("boot", "TSC %lu.%03lu MHz; ready %lu us after entry (%lu cycles)",
-		 (unsigned long)(hz / 1000000), (unsigned long)(hz / 1000 % 1000),
+	log_info("boot",
+		 "TSC %lu.%03lu MHz; ready %lu us after entry (%lu cycles)",
+		 (unsigned long)(hz / 1000000),
+		 (unsigned long)(hz / 1000 % 1000),
 		 (unsigned long)(hz ? ready * 1000000 / hz : 0),
 		 (unsigned long)ready);
 

@@ -18,14 +18,14 @@ static int checks;
 
 extern char kernel_stack_guard[];
 
-#define check(cond)                                                   \
-	do {                                                          \
-		checks++;                                             \
-		if (!(cond)) {                                        \
-			failures++;                                   \
-			log_error("selftest", "FAIL %s:%d: %s",       \
-				  __FILE__, __LINE__, #cond);         \
-		}                                                     \
+#define check(cond)                                                            \
+	do {                                                                   \
+		checks++;                                                      \
+		if (!(cond)) {                                                 \
+			failures++;                                            \
+			log_error("selftest", "FAIL %s:%d: %s", __FILE__,      \
+				  __LINE__, #cond);                            \
+		}                                                              \
 	} while (0)
 
 /* Every free frame can be taken, each once, and all come back. */

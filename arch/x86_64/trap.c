@@ -48,9 +48,9 @@ static const char *const exception_names[32] = {
 
 static const char *const exception_mnemonics[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "", "#TS", "#NP", "#SS", "#GP", "#PF", "",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "", "",
-	"", "", "", "", "#HV", "#VC", "#SX", "",
+	"#DF", "",    "#TS", "#NP", "#SS", "#GP", "#PF", "",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "",	 "",
+	"",    "",    "",    "",    "#HV", "#VC", "#SX", "",
 };
 
 const char *arch_exception_name(uint64_t vector)
@@ -161,14 +161,14 @@ static _Noreturn void exception_report(struct trap_frame *tf)
 		tf->rbx, tf->rcx, tf->rdx);
 	kprintf("rsi=%016lx rdi=%016lx rbp=%016lx rsp=%016lx\n", tf->rsi,
 		tf->rdi, tf->rbp, tf->rsp);
-	kprintf("r8 =%016lx r9 =%016lx r10=%016lx r11=%016lx\n", tf->r8,
-		tf->r9, tf->r10, tf->r11);
+	kprintf("r8 =%016lx r9 =%016lx r10=%016lx r11=%016lx\n", tf->r8, tf->r9,
+		tf->r10, tf->r11);
 	kprintf("r12=%016lx r13=%016lx r14=%016lx r15=%016lx\n", tf->r12,
 		tf->r13, tf->r14, tf->r15);
 	kprintf("rip=%016lx rflags=%016lx cs=%04lx ss=%04lx\n", tf->rip,
 		tf->rflags, tf->cs, tf->ss);
-	kprintf("cr0=%016lx cr3=%016lx cr4=%016lx\n", read_cr0(),
-		read_cr3(), read_cr4());
+	kprintf("cr0=%016lx cr3=%016lx cr4=%016lx\n", read_cr0(), read_cr3(),
+		read_cr4());
 	kprintf("backtrace:\n  #0  ");
 	debug_print_addr(tf->rip);
 	kprintf("\n");

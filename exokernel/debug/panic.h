@@ -29,12 +29,12 @@ void debug_print_addr(uint64_t addr);
 void debug_print_return(uint64_t ret);
 
 /* Assert a kernel invariant; a failure is corruption, so it panics. */
-#define kassert(cond)                                                       \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			panic("assertion failed: %s (%s:%d)", #cond,        \
-			      __FILE__, __LINE__);                          \
-		}                                                           \
+#define kassert(cond)                                                          \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, \
+			      __LINE__);                                       \
+		}                                                              \
 	} while (0)
 
 #endif

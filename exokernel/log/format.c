@@ -97,6 +97,7 @@ size_t fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 		struct spec sp = { .prec = -1 };
 		const char *start = p;
 		int len = 0; /* -2 hh, -1 h, 0 int, 1 long, 2 long long */
+		unsigned base;
 		uint64_t u;
 		int64_t s;
 
@@ -200,9 +201,13 @@ size_t fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 					u = (unsigned char)u;
 				}
 			}
-			number(sink, ctx, u, 0,
-			       *p == 'u' ? 10 : *p == 'o' ? 8 : 16, *p == 'X',
-			       &sp, &count);
+			base = 16;
+			if (*p == 'u') {
+				base = 10;
+			} else if (*p == 'o') {
+				base = 8;
+			}
+			number(sink, ctx, u, 0, base, *p == 'X', &sp, &count);
 			break;
 		case 'p':
 			sp.alt = 1;

@@ -40,11 +40,11 @@ void log_line(int level, const char *subsys, const char *fmt, ...)
 /* Lines logged at each level so far (dropped ones not counted). */
 uint64_t log_count(int level);
 
-#define klog(level, subsys, ...)                                  \
-	do {                                                      \
-		if ((level) <= CONFIG_LOG_LEVEL) {                \
-			log_line((level), (subsys), __VA_ARGS__); \
-		}                                                 \
+#define klog(level, subsys, ...)                                               \
+	do {                                                                   \
+		if ((level) <= CONFIG_LOG_LEVEL) {                             \
+			log_line((level), (subsys), __VA_ARGS__);              \
+		}                                                              \
 	} while (0)
 
 #define log_error(subsys, ...) klog(LOG_ERROR, subsys, __VA_ARGS__)

@@ -49,7 +49,8 @@ static paddr_t find_room(const struct boot_info *bi, uint64_t size,
 		for (;;) {
 			size_t j;
 
-			if (start + size > end || start + size > BOOT_MAP_LIMIT) {
+			if (start + size > end ||
+			    start + size > BOOT_MAP_LIMIT) {
 				break;
 			}
 			for (j = 0; j < nres; j++) {
@@ -179,7 +180,8 @@ void kmem_init(const struct boot_info *bi)
 		      exo_status_name(err));
 	}
 	heap_init(&kheap, &kheap_ops, &kframes);
-	log_info("mm", "%lu MiB usable, %lu frames free, metadata %lu KiB at 0x%lx",
+	log_info("mm",
+		 "%lu MiB usable, %lu frames free, metadata %lu KiB at 0x%lx",
 		 (unsigned long)(kframes.nusable * FRAME_SIZE >> 20),
 		 (unsigned long)frame_free_count(&kframes),
 		 (unsigned long)(meta_size >> 10), (unsigned long)meta);

@@ -40,22 +40,38 @@ typedef int64_t exo_status_t;
 static inline const char *exo_status_name(exo_status_t s)
 {
 	switch (s) {
-	case EXO_OK: return "EXO_OK";
-	case EXO_ERR_INVALID: return "EXO_ERR_INVALID";
-	case EXO_ERR_ALIGN: return "EXO_ERR_ALIGN";
-	case EXO_ERR_FAULT: return "EXO_ERR_FAULT";
-	case EXO_ERR_TOO_BIG: return "EXO_ERR_TOO_BIG";
-	case EXO_ERR_NOSYS: return "EXO_ERR_NOSYS";
-	case EXO_ERR_STATE: return "EXO_ERR_STATE";
-	case EXO_ERR_BUSY: return "EXO_ERR_BUSY";
-	case EXO_ERR_EXISTS: return "EXO_ERR_EXISTS";
-	case EXO_ERR_NOT_FOUND: return "EXO_ERR_NOT_FOUND";
-	case EXO_ERR_DENIED: return "EXO_ERR_DENIED";
-	case EXO_ERR_NO_MEMORY: return "EXO_ERR_NO_MEMORY";
-	case EXO_ERR_LIMIT: return "EXO_ERR_LIMIT";
-	case EXO_ERR_IO: return "EXO_ERR_IO";
-	case EXO_ERR_CORRUPT: return "EXO_ERR_CORRUPT";
-	default: return "EXO_ERR_?";
+	case EXO_OK:
+		return "EXO_OK";
+	case EXO_ERR_INVALID:
+		return "EXO_ERR_INVALID";
+	case EXO_ERR_ALIGN:
+		return "EXO_ERR_ALIGN";
+	case EXO_ERR_FAULT:
+		return "EXO_ERR_FAULT";
+	case EXO_ERR_TOO_BIG:
+		return "EXO_ERR_TOO_BIG";
+	case EXO_ERR_NOSYS:
+		return "EXO_ERR_NOSYS";
+	case EXO_ERR_STATE:
+		return "EXO_ERR_STATE";
+	case EXO_ERR_BUSY:
+		return "EXO_ERR_BUSY";
+	case EXO_ERR_EXISTS:
+		return "EXO_ERR_EXISTS";
+	case EXO_ERR_NOT_FOUND:
+		return "EXO_ERR_NOT_FOUND";
+	case EXO_ERR_DENIED:
+		return "EXO_ERR_DENIED";
+	case EXO_ERR_NO_MEMORY:
+		return "EXO_ERR_NO_MEMORY";
+	case EXO_ERR_LIMIT:
+		return "EXO_ERR_LIMIT";
+	case EXO_ERR_IO:
+		return "EXO_ERR_IO";
+	case EXO_ERR_CORRUPT:
+		return "EXO_ERR_CORRUPT";
+	default:
+		return "EXO_ERR_?";
 	}
 }
 

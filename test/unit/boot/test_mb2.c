@@ -92,7 +92,7 @@ static size_t mb_module(struct mb *b, uint32_t start, uint32_t end,
 
 static size_t mb_meminfo(struct mb *b, uint32_t lower, uint32_t upper)
 {
-	uint32_t p[2] = {lower, upper};
+	uint32_t p[2] = { lower, upper };
 
 	return mb_tag(b, MB2_TAG_BASIC_MEMINFO, p, sizeof(p));
 }
@@ -185,20 +185,20 @@ static void expect_fail(int rc, const struct boot_info *bi, int want_rc,
 }
 
 static const struct ent full_mmap[] = {
-	{0x0, 0x9fc00, MB2_MEMORY_AVAILABLE},
-	{0x9fc00, 0x400, MB2_MEMORY_RESERVED},
-	{0xf0000, 0, MB2_MEMORY_AVAILABLE}, /* empty: dropped */
-	{0x100000, 0x7ee0000, MB2_MEMORY_AVAILABLE},
-	{0x7fe0000, 0x20000, MB2_MEMORY_ACPI_RECLAIMABLE},
-	{0xfffc0000, 0x40000, 0x1234}, /* unknown type: reserved */
-	{0x100000000ull, 0x10000000, MB2_MEMORY_NVS},
+	{ 0x0, 0x9fc00, MB2_MEMORY_AVAILABLE },
+	{ 0x9fc00, 0x400, MB2_MEMORY_RESERVED },
+	{ 0xf0000, 0, MB2_MEMORY_AVAILABLE }, /* empty: dropped */
+	{ 0x100000, 0x7ee0000, MB2_MEMORY_AVAILABLE },
+	{ 0x7fe0000, 0x20000, MB2_MEMORY_ACPI_RECLAIMABLE },
+	{ 0xfffc0000, 0x40000, 0x1234 }, /* unknown type: reserved */
+	{ 0x100000000ull, 0x10000000, MB2_MEMORY_NVS },
 };
 
 /* A realistic information, as GRUB would pass it. */
 static struct mb *build_full(void)
 {
 	struct mb *b = mb_new();
-	uint8_t junk[13] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+	uint8_t junk[13] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
 
 	mb_string(b, MB2_TAG_CMDLINE, "console=serial loglevel=3 quiet");
 	mb_string(b, MB2_TAG_BOOT_LOADER_NAME, "GRUB 2.06");
@@ -288,8 +288,8 @@ static void test_valid_minimal(void **state)
 static void test_valid_wide_mmap_entries(void **state)
 {
 	static const struct ent e[] = {
-		{0x1000, 0x2000, MB2_MEMORY_AVAILABLE},
-		{0x5000, 0x1000, MB2_MEMORY_BADRAM},
+		{ 0x1000, 0x2000, MB2_MEMORY_AVAILABLE },
+		{ 0x5000, 0x1000, MB2_MEMORY_BADRAM },
 	};
 	struct mb *b = mb_new();
 	struct boot_info bi;
@@ -352,7 +352,7 @@ static void test_shorter_than_header(void **state)
 
 static void test_total_size_below_16(void **state)
 {
-	static const uint32_t sizes[] = {0, 1, 8, 12, 15};
+	static const uint32_t sizes[] = { 0, 1, 8, 12, 15 };
 	struct mb *b = mb_new();
 	struct boot_info bi;
 	size_t i;
@@ -459,7 +459,7 @@ static void test_tag_header_runs_past_total_size(void **state)
 
 static void test_tag_size_below_8(void **state)
 {
-	static const uint32_t sizes[] = {0, 1, 4, 7};
+	static const uint32_t sizes[] = { 0, 1, 4, 7 };
 	struct mb *b = mb_new();
 	struct boot_info bi;
 	size_t off;
@@ -530,8 +530,8 @@ static void test_truncated_fixed_parts(void **state)
 static void test_truncated_mmap_entries(void **state)
 {
 	static const struct ent e[] = {
-		{0x1000, 0x1000, MB2_MEMORY_AVAILABLE},
-		{0x3000, 0x1000, MB2_MEMORY_AVAILABLE},
+		{ 0x1000, 0x1000, MB2_MEMORY_AVAILABLE },
+		{ 0x3000, 0x1000, MB2_MEMORY_AVAILABLE },
 	};
 	struct mb *b = mb_new();
 	struct boot_info bi;
@@ -553,10 +553,10 @@ static void test_truncated_mmap_entries(void **state)
 static void test_mmap_entry_size(void **state)
 {
 	static const struct ent e[] = {
-		{0x1000, 0x1000, MB2_MEMORY_AVAILABLE},
+		{ 0x1000, 0x1000, MB2_MEMORY_AVAILABLE },
 	};
-	static const uint32_t below[] = {0, 8, 16, 20, 23};
-	static const uint32_t odd[] = {25, 28, 36, 44};
+	static const uint32_t below[] = { 0, 8, 16, 20, 23 };
+	static const uint32_t odd[] = { 25, 28, 36, 44 };
 	struct mb *b = mb_new();
 	struct boot_info bi;
 	size_t off;
@@ -593,8 +593,8 @@ static void test_mmap_entry_size(void **state)
 static void test_mmap_entry_wraps(void **state)
 {
 	struct ent e[] = {
-		{0x1000, 0x1000, MB2_MEMORY_AVAILABLE},
-		{UINT64_MAX - 0xfff, 0xfff, MB2_MEMORY_RESERVED},
+		{ 0x1000, 0x1000, MB2_MEMORY_AVAILABLE },
+		{ UINT64_MAX - 0xfff, 0xfff, MB2_MEMORY_RESERVED },
 	};
 	struct mb *b = mb_new();
 	struct boot_info bi;
@@ -696,7 +696,7 @@ static void check_unterminated(uint32_t type, const char *msg)
 	for (n = 0; n < 20; n++) {
 		off = b->len;
 		if (type == MB2_TAG_MODULE) {
-			uint32_t p[2] = {0x200000, 0x201000};
+			uint32_t p[2] = { 0x200000, 0x201000 };
 
 			put32(b, off + 8, p[0]);
 			put32(b, off + 12, p[1]);
@@ -799,7 +799,7 @@ static void test_strings_too_long(void **state)
 static void test_duplicate_singletons(void **state)
 {
 	static const struct ent e[] = {
-		{0x1000, 0x1000, MB2_MEMORY_AVAILABLE},
+		{ 0x1000, 0x1000, MB2_MEMORY_AVAILABLE },
 	};
 	struct boot_info bi;
 	struct mb *b;
@@ -870,15 +870,15 @@ struct pair {
 static void test_modules_overlap(void **state)
 {
 	static const struct pair cases[] = {
-		{0x200000, 0x210000, 0x20f000, 0x220000, true},
-		{0x200000, 0x210000, 0x1f0000, 0x200001, true},
-		{0x200000, 0x210000, 0x200000, 0x210000, true},
-		{0x200000, 0x210000, 0x204000, 0x205000, true},
-		{0x204000, 0x205000, 0x200000, 0x210000, true},
-		{0x200000, 0x210000, 0x210000, 0x220000, false},
-		{0x210000, 0x220000, 0x200000, 0x210000, false},
+		{ 0x200000, 0x210000, 0x20f000, 0x220000, true },
+		{ 0x200000, 0x210000, 0x1f0000, 0x200001, true },
+		{ 0x200000, 0x210000, 0x200000, 0x210000, true },
+		{ 0x200000, 0x210000, 0x204000, 0x205000, true },
+		{ 0x204000, 0x205000, 0x200000, 0x210000, true },
+		{ 0x200000, 0x210000, 0x210000, 0x220000, false },
+		{ 0x210000, 0x220000, 0x200000, 0x210000, false },
 		/* An empty module occupies nothing. */
-		{0x200000, 0x210000, 0x208000, 0x208000, false},
+		{ 0x200000, 0x210000, 0x208000, 0x208000, false },
 	};
 	size_t i;
 
@@ -1188,7 +1188,7 @@ static void check_invariants(int rc, const struct boot_info *bi, size_t avail)
 /* Every byte of the valid information, overwritten with a few values. */
 static void test_mutate_bytes(void **state)
 {
-	static const uint8_t values[] = {0x00, 0xff, 0x07, 0x80, 0x01};
+	static const uint8_t values[] = { 0x00, 0xff, 0x07, 0x80, 0x01 };
 	struct mb *b = build_full();
 	size_t total = b->len;
 	uint8_t *p = malloc(total);
@@ -1222,7 +1222,7 @@ static void test_mutate_bytes(void **state)
  */
 static void test_mutate_words(void **state)
 {
-	static const uint32_t fixed[] = {0, 8, 16, 24, 32, 0x80000000u};
+	static const uint32_t fixed[] = { 0, 8, 16, 24, 32, 0x80000000u };
 	struct mb *b = build_full();
 	size_t total = b->len;
 	uint32_t bounds[sizeof(fixed) / sizeof(fixed[0]) + 2];

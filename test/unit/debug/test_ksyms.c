@@ -57,10 +57,12 @@ static void test_lookup(void **state)
 
 static void test_empty_and_bad_names(void **state)
 {
-	struct ksym_table empty = { .syms = NULL, .count = 0,
-				    .names = "", .names_len = 1 };
+	struct ksym_table empty = {
+		.syms = NULL, .count = 0, .names = "", .names_len = 1
+	};
 	struct ksym bad[] = { { 0x1000, 999, 0x10 } };
-	struct ksym_table broken = { .syms = bad, .count = 1,
+	struct ksym_table broken = { .syms = bad,
+				     .count = 1,
 				     .names = names,
 				     .names_len = sizeof(names) };
 

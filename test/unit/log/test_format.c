@@ -14,13 +14,13 @@
 
 #include "log/format.h"
 
-#define SAME(...)                                                      \
-	do {                                                           \
-		char want[256], got[256];                              \
-		int wn = snprintf(want, sizeof(want), __VA_ARGS__);    \
-		size_t gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__); \
-		assert_string_equal(got, want);                        \
-		assert_int_equal(gn, wn);                              \
+#define SAME(...)                                                              \
+	do {                                                                   \
+		char want[256], got[256];                                      \
+		int wn = snprintf(want, sizeof(want), __VA_ARGS__);            \
+		size_t gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__);       \
+		assert_string_equal(got, want);                                \
+		assert_int_equal(gn, wn);                                      \
 	} while (0)
 
 static void test_integers(void **state)
@@ -30,8 +30,7 @@ static void test_integers(void **state)
 	SAME("%u %x %X %o", 4000000000u, 0xdeadbeefu, 0xbeefu, 8u);
 	SAME("%ld %lu %lx", -1234567890123l, 18446744073709551615ul,
 	     0xfedcba9876543210ul);
-	SAME("%lld %llu", -9223372036854775807ll - 1,
-	     18446744073709551615ull);
+	SAME("%lld %llu", -9223372036854775807ll - 1, 18446744073709551615ull);
 	SAME("%zu %zx", (size_t)12345, (size_t)0xabc);
 	SAME("%hd %hu %hhd %hhu", (short)-3, (unsigned short)65535,
 	     (signed char)-1, (unsigned char)255);
@@ -45,8 +44,7 @@ static void test_integers(void **state)
 
 static void test_strings_chars(void **state)
 {
-	SAME("%s|%10s|%-10s|%.3s|%5.2s|", "abc", "abc", "abc", "abcdef",
-	     "xyz");
+	SAME("%s|%10s|%-10s|%.3s|%5.2s|", "abc", "abc", "abc", "abcdef", "xyz");
 	SAME("%c%c%3c%-3c|", 'a', 'b', 'c', 'd');
 	SAME("100%%");
 	SAME("%p", (void *)0x1000);

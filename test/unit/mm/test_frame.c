@@ -144,15 +144,15 @@ static void test_reserved_never_handed_out(void **state)
 {
 	/* A PC-like map: low memory, a hole, then RAM up to 16 MiB. */
 	static const struct range usable[] = {
-		{0x0, 0x9fc00},
-		{0x100000, 0xc00000},
-		{0xd00000, 0x400000}, /* runs past the table */
+		{ 0x0, 0x9fc00 },
+		{ 0x100000, 0xc00000 },
+		{ 0xd00000, 0x400000 }, /* runs past the table */
 	};
 	static const struct range reserved[] = {
-		{0x0, 0x100000}, /* first MiB */
-		{0x200000, 0x123456}, /* kernel image, ragged end */
-		{0x500800, 0x9f810}, /* module, ragged both ends */
-		{0xe00000, 0x10000}, /* reserved before its RAM is added */
+		{ 0x0, 0x100000 }, /* first MiB */
+		{ 0x200000, 0x123456 }, /* kernel image, ragged end */
+		{ 0x500800, 0x9f810 }, /* module, ragged both ends */
+		{ 0xe00000, 0x10000 }, /* reserved before its RAM is added */
 	};
 	static uint8_t seen[NFRAMES];
 	uint64_t expect = 0, got = 0, pfn;
