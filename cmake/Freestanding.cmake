@@ -25,3 +25,13 @@ add_library(axo_kernel_flags INTERFACE)
 target_link_libraries(axo_kernel_flags INTERFACE axo_freestanding)
 target_compile_options(axo_kernel_flags INTERFACE -mcmodel=kernel)
 target_compile_definitions(axo_kernel_flags INTERFACE AXO_KERNEL=1)
+
+# axo_add_app(NAME SOURCES src...)
+# A user program: freestanding, static, linked with the libOS runtime.
+function(axo_add_app name)
+  cmake_parse_arguments(A "" "" "SOURCES" ${ARGN})
+  add_executable(${name} ${A_SOURCES})
+  target_link_libraries(${name} PRIVATE libos_runtime)
+  target_link_options(${name} PRIVATE -nostdlib -static -no-pie
+    -Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000)
+endfunction()

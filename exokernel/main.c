@@ -10,17 +10,21 @@
 #include <arch/mmu.h>
 #include <axo/config.h>
 #include <exo/errors.h>
+#include <exo/testexit.h>
 
 #include "boot/bootinfo.h"
 #include "boot/multiboot2.h"
 #include "debug/panic.h"
+#include "env/env.h"
 #include "log/log.h"
 #include "mm/kmem.h"
+#include "vm/vm.h"
 #include "selftest.h"
 
 #define TIMER_HZ 1000
 
 void kmain(uint32_t magic, uint32_t info_pa, uint64_t boot_tsc);
+static void start_init(const struct boot_info *bi);
 
 static struct boot_info boot_info;
 
@@ -96,9 +100,88 @@ void kmain(uint32_t magic, uint32_t info_pa, uint64_t boot_tsc)
 		 (unsigned long)ready);
 
 	selftest_run(&boot_info);
+	start_init(&boot_info);
 
-	log_info("boot", "idle");
+	log_info("boot", "no init module: idle");
 	for (;;) {
 		arch_idle();
 	}
+}
+
+static exo_envid_t init_id;
+static struct exo_exit_info init_exit;
+static uint64_t frames_free_at_start;
+
+/* Start the first environment from the boot module named "init". */
+static void start_init(const struct boot_info *bi)
+{
+	const struct boot_module *m = boot_info_module(bi, "init");
+	struct env *e;
+	int err;
+
+	if (!m) {
+		return;
+	}
+	env_init();
+	frames_free_at_start = frame_free_count(&kframes);
+	err = env_load_elf(phys_to_virt(m->start), m->end - m->start, 0, &e);
+	if (err) {
+		panic("cannot start init: %s", exo_status_name(err));
+	}
+	init_id = e->id;
+	log_info("boot", "init is environment %x", e->id);
+	arch_irq_disable();
+	sched_next();
+}
+
+void kernel_env_ended(const struct env *e)
+{
+	if (e->id == init_id) {
+		init_exit = e->exit;
+	}
+}
+
+/*
+ * Every frame an environment held must be back: nothing owned by an
+ * environment or orphaned, no page table left. Returns the leak count.
+ */
+static uint64_t count_leaks(void)
+{
+	uint64_t leaked = 0;
+
+	for (uint64_t pfn = 0; pfn < kframes.nframes; pfn++) {
+		const struct frame *f = &kframes.frames[pfn];
+
+		if (f->state == FRAME_USED && f->owner != FRAME_OWNER_KERNEL) {
+			leaked++;
+		}
+	}
+	return leaked + (uint64_t)(vm_kernel_frames > 0 ? vm_kernel_frames : 0);
+}
+
+static _Noreturn void finish(bool ok)
+{
+	uint64_t leaked = count_leaks();
+
+	log_info("kernel", "frames: %lu free (%lu at start), %lu leaked",
+		 (unsigned long)frame_free_count(&kframes),
+		 (unsigned long)frames_free_at_start, (unsigned long)leaked);
+	log_info("kernel", "%lu system calls, %lu faults, %lu context switches",
+		 (unsigned long)sysinfo->syscalls,
+		 (unsigned long)sysinfo->faults,
+		 (unsigned long)sysinfo->context_switches);
+	arch_exit(ok && !leaked ? EXO_TEST_PASS : EXO_TEST_FAIL);
+}
+
+_Noreturn void kernel_shutdown(void)
+{
+	log_info("kernel", "all environments have ended; init %s with %ld",
+		 init_exit.reason == EXO_EXIT_NORMAL ? "exited" : "was killed",
+		 (long)init_exit.code);
+	finish(init_exit.reason == EXO_EXIT_NORMAL && init_exit.code == 0);
+}
+
+_Noreturn void kernel_deadlock(void)
+{
+	finish(false);
 }

@@ -6,6 +6,7 @@
  * the kernel image mapped section by section with least rights.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <arch/mmu.h>
@@ -161,4 +162,69 @@ uint64_t arch_pt_walk(uint64_t root_pa, uint64_t va, int *level_out)
 		t = e & PTE_ADDR;
 	}
 	return 0;
+}
+
+void arch_as_init(uint64_t root)
+{
+	uint64_t *t = table(root);
+	uint64_t *k = table(kernel_root);
+
+	for (int i = 256; i < 512; i++) {
+		t[i] = k[i];
+	}
+	/*
+	 * Not writable and user-readable: every table of this address space
+	 * reads as data at EXO_PT_VIEW, and nothing can be written through
+	 * it. Kernel-half entries lack PTE_U, so their tables stay hidden.
+	 */
+	t[PT_VIEW_SLOT] = root | PTE_P | PTE_U | (nx_enabled ? PTE_NX : 0);
+}
+
+uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
+		       void *ctx)
+{
+	uint64_t t = root;
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t *e = &table(t)[index_at(va, level)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t n;
+
+			if (!alloc || !(n = alloc(ctx))) {
+				return NULL;
+			}
+			*e = n | PTE_P | PTE_W | PTE_U;
+		}
+		t = *e & PTE_ADDR;
+	}
+	return &table(t)[index_at(va, 1)];
+}
+
+static void teardown_level(uint64_t t, int level, uint64_t base,
+			   arch_leaf_fn leaf, arch_table_fn tablefn, void *ctx)
+{
+	uint64_t *e = table(t);
+	int n = level == 4 ? PT_VIEW_SLOT : 512;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t va = base | ((uint64_t)i << (PAGE_SHIFT + 9 * (level - 1)));
+
+		if (!(e[i] & PTE_P)) {
+			continue;
+		}
+		if (level == 1) {
+			leaf(ctx, va, e[i]);
+			continue;
+		}
+		teardown_level(e[i] & PTE_ADDR, level - 1, va, leaf, tablefn,
+			       ctx);
+		tablefn(ctx, e[i] & PTE_ADDR);
+	}
+}
+
+void arch_as_teardown(uint64_t root, arch_leaf_fn leaf, arch_table_fn table_fn,
+		      void *ctx)
+{
+	teardown_level(root, 4, 0, leaf, table_fn, ctx);
 }

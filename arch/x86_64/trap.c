@@ -9,6 +9,7 @@
 
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/uctx.h>
 #include <arch/x86.h>
 #include <exo/testexit.h>
 
@@ -176,26 +177,66 @@ static _Noreturn void exception_report(struct trap_frame *tf)
 	panic_end();
 }
 
+static void save_user_regs(const struct trap_frame *tf)
+{
+	struct exo_regs *r = arch_user_regs;
+
+	r->rax = tf->rax;
+	r->rbx = tf->rbx;
+	r->rcx = tf->rcx;
+	r->rdx = tf->rdx;
+	r->rsi = tf->rsi;
+	r->rdi = tf->rdi;
+	r->rbp = tf->rbp;
+	r->rsp = tf->rsp;
+	r->r8 = tf->r8;
+	r->r9 = tf->r9;
+	r->r10 = tf->r10;
+	r->r11 = tf->r11;
+	r->r12 = tf->r12;
+	r->r13 = tf->r13;
+	r->r14 = tf->r14;
+	r->r15 = tf->r15;
+	r->rip = tf->rip;
+	r->rflags = tf->rflags;
+}
+
+/* Returns 1 if the interrupt needs no further handling. */
+static int handle_irq(uint64_t v)
+{
+	unsigned irq = v - VEC_PIC_BASE;
+
+	if (irq == 0) {
+		timer_tick();
+		kernel_tick();
+		return 0;
+	}
+	if (pic_spurious(irq)) {
+		return 1;
+	}
+	log_warn("trap", "unexpected IRQ %u", irq);
+	pic_eoi(irq);
+	return 1;
+}
+
 void arch_trap(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
+	int user = (tf->cs & 3) == 3;
 
-	if (v < 32) {
+	/* Machine trouble is never the environment's to handle. */
+	if (v < 32 && (!user || v == 2 || v == 8 || v == 18)) {
 		exception_report(tf);
 	}
 	if (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16) {
-		unsigned irq = v - VEC_PIC_BASE;
-
-		if (irq == 0) {
-			timer_tick();
-			return;
-		}
-		if (pic_spurious(irq)) {
-			return;
-		}
-		log_warn("trap", "unexpected IRQ %u", irq);
-		pic_eoi(irq);
-		return;
+		handle_irq(v);
+	} else if (v >= 32) {
+		log_warn("trap", "unexpected interrupt vector %lu",
+			 (unsigned long)v);
 	}
-	log_warn("trap", "unexpected interrupt vector %lu", (unsigned long)v);
+	if (user) {
+		save_user_regs(tf);
+		kernel_user_trap(v, tf->error, v == VEC_PAGE_FAULT ? read_cr2()
+								   : 0);
+	}
 }

@@ -311,3 +311,48 @@ struct frame *frame_lookup(struct frame_table *ft, paddr_t pa)
 	}
 	return &ft->frames[pfn];
 }
+
+void frame_list_add(struct frame_table *ft, struct frame_list *l, paddr_t pa)
+{
+	uint32_t pfn = (uint32_t)(pa >> FRAME_SHIFT);
+	struct frame *f = &ft->frames[pfn];
+
+	f->prev = FRAME_NIL;
+	f->next = l->head;
+	if (l->head != FRAME_NIL) {
+		ft->frames[l->head].prev = pfn;
+	}
+	l->head = pfn;
+	l->count++;
+}
+
+void frame_list_remove(struct frame_table *ft, struct frame_list *l,
+		       paddr_t pa)
+{
+	uint32_t pfn = (uint32_t)(pa >> FRAME_SHIFT);
+	struct frame *f = &ft->frames[pfn];
+
+	if (f->prev != FRAME_NIL) {
+		ft->frames[f->prev].next = f->next;
+	} else {
+		l->head = f->next;
+	}
+	if (f->next != FRAME_NIL) {
+		ft->frames[f->next].prev = f->prev;
+	}
+	f->next = f->prev = FRAME_NIL;
+	l->count--;
+}
+
+int frame_list_pop(struct frame_table *ft, struct frame_list *l, paddr_t *out)
+{
+	paddr_t pa;
+
+	if (l->head == FRAME_NIL) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	pa = (paddr_t)l->head << FRAME_SHIFT;
+	frame_list_remove(ft, l, pa);
+	*out = pa;
+	return 0;
+}

@@ -121,6 +121,32 @@ int frame_ref(struct frame_table *ft, paddr_t pa);
  */
 int frame_unref(struct frame_table *ft, paddr_t pa);
 
+/*
+ * A list of used frames threaded through their metadata links (which only
+ * the free list uses otherwise): the frames one environment owns. A frame
+ * is on at most one list and must leave it before its last reference goes.
+ */
+struct frame_list {
+	uint32_t head; /* frame number or FRAME_NIL */
+	uint64_t count;
+};
+
+static inline void frame_list_init(struct frame_list *l)
+{
+	l->head = FRAME_NIL;
+	l->count = 0;
+}
+
+/* Add the used frame at @pa (on no list) to @l. */
+void frame_list_add(struct frame_table *ft, struct frame_list *l, paddr_t pa);
+
+/* Take the frame at @pa off @l, which it must be on. */
+void frame_list_remove(struct frame_table *ft, struct frame_list *l,
+		       paddr_t pa);
+
+/* Take the first frame off @l. Return: 0 and *@out, or EXO_ERR_NOT_FOUND. */
+int frame_list_pop(struct frame_table *ft, struct frame_list *l, paddr_t *out);
+
 /* The metadata of the frame holding @pa, or NULL beyond the table. */
 struct frame *frame_lookup(struct frame_table *ft, paddr_t pa);
 

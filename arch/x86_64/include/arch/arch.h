@@ -54,4 +54,15 @@ _Noreturn void arch_exit(uint32_t code);
  */
 void arch_backtrace(uint64_t rbp);
 
+/*
+ * Provided by the exokernel, called by the arch on interrupts and traps.
+ *
+ * kernel_tick: every timer interrupt, in any mode.
+ * kernel_user_trap: any interrupt or exception taken in user mode, after
+ * the user context was saved in arch_user_regs; resumes some environment.
+ */
+void kernel_tick(void);
+_Noreturn void kernel_user_trap(uint64_t vector, uint64_t error,
+				uint64_t addr);
+
 #endif

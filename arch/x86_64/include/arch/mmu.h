@@ -71,6 +71,40 @@ bool arch_mmu_has_nx(void);
  */
 uint64_t arch_pt_walk(uint64_t root_pa, uint64_t va, int *level_out);
 
+/*
+ * User address spaces. The user half is PML4 slots 0..254; slot 255 is
+ * the read-only recursive view (EXO_PT_VIEW); slots 256..511 are the
+ * kernel's, shared by every address space.
+ */
+#define PT_VIEW_SLOT 255
+
+/*
+ * arch_as_init - turn the zeroed page at @root into a new address space:
+ * the kernel half copied from the kernel's tables and the read-only view.
+ */
+void arch_as_init(uint64_t root);
+
+/*
+ * arch_pt_slot - pointer (through the direct map) to the leaf entry for
+ * user address @va under @root. With @alloc, missing tables are created
+ * (user-accessible, writable: the leaf decides); without, NULL when one is
+ * missing. NULL also when @alloc fails.
+ */
+uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
+		       void *ctx);
+
+/* Called by arch_as_teardown for each present leaf and each table page. */
+typedef void (*arch_leaf_fn)(void *ctx, uint64_t va, uint64_t pte);
+typedef void (*arch_table_fn)(void *ctx, uint64_t pa);
+
+/*
+ * arch_as_teardown - visit every present user leaf entry under @root, then
+ * every user page-table page below the root (the root itself is the
+ * caller's). Entries are not cleared.
+ */
+void arch_as_teardown(uint64_t root, arch_leaf_fn leaf, arch_table_fn table,
+		      void *ctx);
+
 /* Physical address of the page tables in use. */
 uint64_t arch_mmu_root(void);
 

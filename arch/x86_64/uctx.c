@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* System-call set-up and the small pieces of user-context switching. */
+#include <stdint.h>
+
+#include <arch/cpu.h>
+#include <arch/uctx.h>
+#include <arch/x86.h>
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_SFMASK 0xc0000084
+#define EFER_SCE (1u << 0)
+
+/* Flags cleared on entry: IF, TF, DF, AC, NT. */
+#define SFMASK_BITS (0x200u | 0x100u | 0x400u | 0x40000u | 0x4000u)
+
+struct syscall_frame *syscall_cur_frame;
+struct exo_regs *arch_user_regs;
+
+/* Counter pages syscall.S bumps on every call; set by the exokernel. */
+void *arch_cur_info;
+void *arch_sysinfo;
+
+extern char syscall_entry[];
+
+_Static_assert(__builtin_offsetof(struct exo_env_info, syscalls) == 16,
+	       "syscall.S INFO_SYSCALLS");
+_Static_assert(__builtin_offsetof(struct exo_sys_info, syscalls) == 32,
+	       "syscall.S SYSINFO_SYSCALLS");
+_Static_assert(__builtin_offsetof(struct exo_regs, rip) == 128 &&
+		       __builtin_offsetof(struct exo_regs, rflags) == 136 &&
+		       __builtin_offsetof(struct exo_regs, r8) == 64,
+	       "syscall.S exo_regs offsets");
+_Static_assert(SEL_UDATA == 0x20 && SEL_UCODE == 0x28,
+	       "syscall.S user selectors");
+
+void arch_syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* sysret: CS = base + 16, SS = base + 8, from the 32-bit user code. */
+	wrmsr(MSR_STAR, ((uint64_t)SEL_UCODE32 << 48) |
+				((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_SFMASK, SFMASK_BITS);
+}
+
+void arch_regs_from_syscall(struct exo_regs *r, const struct syscall_frame *f,
+			    int64_t ret)
+{
+	r->rax = (uint64_t)ret;
+	r->rbx = f->rbx;
+	r->rcx = 0; /* clobbered by the system-call ABI */
+	r->rdx = f->rdx;
+	r->rsi = f->rsi;
+	r->rdi = f->rdi;
+	r->rbp = f->rbp;
+	r->rsp = f->rsp;
+	r->r8 = f->r8;
+	r->r9 = f->r9;
+	r->r10 = f->r10;
+	r->r11 = 0;
+	r->r12 = f->r12;
+	r->r13 = f->r13;
+	r->r14 = f->r14;
+	r->r15 = f->r15;
+	r->rip = f->rip;
+	r->rflags = f->rflags;
+}
+
+void arch_switch_root(uint64_t root)
+{
+	if (read_cr3() != root) {
+		write_cr3(root);
+	}
+}
+
+uint64_t arch_current_root(void)
+{
+	return read_cr3();
+}
+
+void arch_tlb_flush_page(uint64_t va)
+{
+	invlpg(va);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Time slices: round-robin among runnable environments, a slice being
+ * ENV_SLICE_TICKS timer ticks. Which thread of an environment uses the
+ * slice is the environment's business: when the timer takes the CPU away,
+ * the saved context is handed back to its preemption upcall the next time
+ * it runs (visible revocation).
+ */
+#include <stdint.h>
+
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/uctx.h>
+#include <exo/abi.h>
+#include <exo/errors.h>
+
+#include "debug/panic.h"
+#include "env/env.h"
+#include "log/log.h"
+#include "mm/kmem.h"
+#include "syscall/syscall.h"
+
+#define VEC_FIRST_IRQ 32
+
+static struct env *rq_head, *rq_tail;
+static struct env *last_run;
+
+void sched_enqueue(struct env *e)
+{
+	e->state = ENV_RUNNABLE;
+	e->rq_next = NULL;
+	if (rq_tail) {
+		rq_tail->rq_next = e;
+	} else {
+		rq_head = e;
+	}
+	rq_tail = e;
+}
+
+void sched_dequeue(struct env *e)
+{
+	struct env **pp = &rq_head, *prev = NULL;
+
+	while (*pp && *pp != e) {
+		prev = *pp;
+		pp = &(*pp)->rq_next;
+	}
+	if (!*pp) {
+		return;
+	}
+	*pp = e->rq_next;
+	if (rq_tail == e) {
+		rq_tail = prev;
+	}
+	e->rq_next = NULL;
+}
+
+/* Is @e's saved context running on its exception stack (in a handler)? */
+static bool on_xstack(const struct env *e)
+{
+	return e->xstack_top && e->regs.rsp <= e->xstack_top &&
+	       e->regs.rsp > e->xstack_top - EXO_XSTACK_WINDOW;
+}
+
+_Noreturn void sched_run(struct env *e)
+{
+	if (e->preempted) {
+		e->preempted = false;
+		/*
+		 * Hand the lost context to the environment's own scheduler,
+		 * unless it was preempted inside an upcall handler (which
+		 * must be allowed to finish).
+		 */
+		if (e->preempt_entry && !on_xstack(e)) {
+			if (upcall_push(e, e->preempt_entry, EXO_UPCALL_PREEMPT,
+					0, 0, 0)) {
+				e->exit.rip = e->regs.rip;
+				env_kill(e, EXO_EXIT_UPCALL_FAULT, 0);
+				sched_next();
+			}
+			e->regs_fast = false;
+		}
+	}
+	if (e->slice_left == 0) {
+		e->slice_left = ENV_SLICE_TICKS;
+		e->info->slices++;
+	}
+	e->state = ENV_RUNNING;
+	curenv = e;
+	if (last_run != e) {
+		sysinfo->context_switches++;
+		last_run = e;
+	}
+	arch_switch_root(e->root);
+	arch_user_regs = &e->regs;
+	arch_cur_info = e->info;
+	arch_user_resume(&e->regs, e->regs_fast);
+}
+
+_Noreturn void sched_next(void)
+{
+	bool said = false;
+
+	curenv = NULL;
+	for (;;) {
+		struct env *e = rq_head;
+
+		if (e) {
+			rq_head = e->rq_next;
+			if (!rq_head) {
+				rq_tail = NULL;
+			}
+			e->rq_next = NULL;
+			sched_run(e);
+		}
+		if (env_count() == 0) {
+			kernel_shutdown();
+		}
+		/*
+		 * Nothing runnable: only another environment could wake the
+		 * blocked ones, and no device interrupt is delivered to
+		 * environments yet, so this is a deadlock.
+		 */
+		if (!said) {
+			log_error("sched", "deadlock: all %u environments are "
+				  "blocked", env_count());
+			said = true;
+			kernel_deadlock();
+		}
+		arch_idle();
+		arch_irq_disable();
+	}
+}
+
+void sched_block_current(uint32_t state, int64_t ret)
+{
+	arch_regs_from_syscall(&curenv->regs, syscall_cur_frame, ret);
+	curenv->regs_fast = true;
+	curenv->state = state;
+}
+
+void kernel_tick(void)
+{
+	if (!sysinfo) {
+		return; /* environments do not exist yet */
+	}
+	sysinfo->ticks++;
+	sysinfo->frames_free = frame_free_count(&kframes);
+	if (curenv && curenv->state == ENV_RUNNING && curenv->slice_left) {
+		curenv->slice_left--;
+	}
+}
+
+static const char *fault_name(uint64_t vector)
+{
+	const char *n = arch_exception_name(vector);
+
+	return n ? n : "exception";
+}
+
+_Noreturn void kernel_user_trap(uint64_t vector, uint64_t error, uint64_t addr)
+{
+	struct env *e = curenv;
+
+	e->regs_fast = false;
+	if (vector < VEC_FIRST_IRQ) {
+		e->info->faults++;
+		sysinfo->faults++;
+		if (e->fault_entry &&
+		    upcall_push(e, e->fault_entry, EXO_UPCALL_FAULT, vector,
+				error, addr) == 0) {
+			arch_user_resume(&e->regs, 0);
+		}
+		log_info("env", "%x: %s at rip 0x%lx (address 0x%lx)%s", e->id,
+			 fault_name(vector), (unsigned long)e->regs.rip,
+			 (unsigned long)addr,
+			 e->fault_entry ? ", upcall frame not writable"
+					: ", no handler");
+		e->exit.vector = vector;
+		e->exit.addr = addr;
+		e->exit.rip = e->regs.rip;
+		env_kill(e,
+			 e->fault_entry ? EXO_EXIT_UPCALL_FAULT
+					: EXO_EXIT_FAULT,
+			 0);
+		sched_next();
+	}
+	/* An interrupt: has the slice run out? */
+	if (e->slice_left == 0) {
+		if (rq_head) {
+			e->preempted = true;
+			e->info->preemptions++;
+			sched_enqueue(e);
+			sched_next();
+		}
+		e->slice_left = ENV_SLICE_TICKS;
+		e->info->slices++;
+	}
+	arch_user_resume(&e->regs, 0);
+}
+
+int64_t sys_yield(uint64_t target, uint64_t a1, uint64_t a2, uint64_t a3,
+		  uint64_t a4, uint64_t a5)
+{
+	struct env *to = NULL;
+
+	if (target != EXO_ENV_ANY) {
+		to = env_resolve(curenv, (exo_envid_t)target);
+		if (!to) {
+			return EXO_ERR_NOT_FOUND;
+		}
+		if (to == curenv) {
+			return 0;
+		}
+		if (to->state != ENV_RUNNABLE) {
+			return EXO_ERR_STATE;
+		}
+	} else if (!rq_head) {
+		return 0; /* nobody else wants the CPU */
+	}
+	sched_block_current(ENV_RUNNABLE, 0);
+	if (to) {
+		/* Directed: the target gets what is left of our slice. */
+		sched_dequeue(to);
+		to->slice_left = curenv->slice_left;
+		curenv->slice_left = 0;
+		sched_enqueue(curenv);
+		sched_run(to);
+	}
+	curenv->slice_left = 0;
+	sched_enqueue(curenv);
+	sched_next();
+}

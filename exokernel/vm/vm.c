@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mapping rules. A present user PTE always holds one reference on its
+ * frame. Two software bits (ignored by the MMU) remember the ceiling a
+ * capability put on a mapping, so page_protect cannot raise rights the
+ * mapping was never granted.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <arch/mmu.h>
+#include <arch/uctx.h>
+#include <exo/abi.h>
+#include <exo/errors.h>
+
+#include "mm/kmem.h"
+#include "vm/vm.h"
+
+#define PTE_CAP_NOW (1ul << 52) /* mapped via a capability without W */
+#define PTE_CAP_NOX (1ul << 53) /* mapped via a capability without X */
+#define PTE_USER_BITS (EXO_PTE_USER0 | EXO_PTE_USER1 | EXO_PTE_USER2)
+
+int64_t vm_kernel_frames;
+
+uint64_t vm_pt_alloc(void *ctx)
+{
+	paddr_t pa;
+
+	(void)ctx;
+	if (kframe_alloc_zeroed(FRAME_OWNER_KERNEL, &pa)) {
+		return 0;
+	}
+	vm_kernel_frames++;
+	return pa;
+}
+
+static uint64_t perm_to_pte(uint32_t perm)
+{
+	uint64_t pte = PTE_P | PTE_U;
+
+	if (perm & EXO_PERM_W) {
+		pte |= PTE_W;
+	}
+	if (!(perm & EXO_PERM_X) && arch_mmu_has_nx()) {
+		pte |= PTE_NX;
+	}
+	/* EXO_PERM_USER0..2 (0x10..0x40) land in PTE bits 9..11. */
+	pte |= (uint64_t)((perm >> 4) & 7) << 9;
+	return pte;
+}
+
+static void flush(struct env *e, uaddr_t va)
+{
+	if (e == curenv) {
+		arch_tlb_flush_page(va);
+	}
+}
+
+static int va_ok(uaddr_t va)
+{
+	return va >= EXO_USER_MIN && va < EXO_USER_MAP_TOP;
+}
+
+int vm_check_range(uaddr_t va, uint64_t npages)
+{
+	if (va & (EXO_PAGE_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (npages == 0 || npages > VM_RANGE_MAX) {
+		return EXO_ERR_INVALID;
+	}
+	if (!va_ok(va) || va + npages * EXO_PAGE_SIZE > EXO_USER_MAP_TOP) {
+		return EXO_ERR_DENIED;
+	}
+	return 0;
+}
+
+/* May @caller map the frame @f through ownership (not a capability)? */
+static int owns_frame(struct env *caller, const struct frame *f)
+{
+	struct env *owner;
+
+	if (f->owner == caller->id) {
+		return 1;
+	}
+	owner = env_lookup(f->owner);
+	return owner && env_controls(caller, owner, EXO_CAP_MAP);
+}
+
+/* Compute the PTE for a mapping, or fail; no side effects. */
+static int map_pte(struct env *caller, struct env *target, uaddr_t va,
+		   paddr_t pa, uint32_t perm, struct cap *via, uint64_t *pte)
+{
+	struct frame *f;
+
+	if ((va | pa) & (EXO_PAGE_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (perm & ~EXO_PERM_ALL) {
+		return EXO_ERR_INVALID;
+	}
+	if (!va_ok(va) || !env_controls(caller, target, EXO_CAP_MAP)) {
+		return EXO_ERR_DENIED;
+	}
+	f = frame_lookup(&kframes, pa);
+	if (!f || f->state == FRAME_RESERVED ||
+	    f->owner == FRAME_OWNER_KERNEL) {
+		return EXO_ERR_DENIED;
+	}
+	if (f->state != FRAME_USED) {
+		return EXO_ERR_STATE;
+	}
+	*pte = pa | perm_to_pte(perm);
+	if (via) {
+		if (((perm & EXO_PERM_W) && !(via->rights & EXO_CAP_W)) ||
+		    ((perm & EXO_PERM_X) && !(via->rights & EXO_CAP_X)) ||
+		    !(via->rights & EXO_CAP_R)) {
+			return EXO_ERR_DENIED;
+		}
+		*pte |= (via->rights & EXO_CAP_W) ? 0 : PTE_CAP_NOW;
+		*pte |= (via->rights & EXO_CAP_X) ? 0 : PTE_CAP_NOX;
+	} else if (!owns_frame(caller, f)) {
+		return EXO_ERR_DENIED;
+	}
+	if (f->refcount == UINT16_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	return 0;
+}
+
+int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
+		 paddr_t pa, uint32_t perm, struct cap *via)
+{
+	uint64_t pte;
+
+	return map_pte(caller, target, va, pa, perm, via, &pte);
+}
+
+int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
+	   uint32_t perm, struct cap *via)
+{
+	uint64_t *slot, pte, old;
+	int err = map_pte(caller, target, va, pa, perm, via, &pte);
+
+	if (err) {
+		return err;
+	}
+
+	/* Resources: page tables, then the revocation record. */
+	slot = arch_pt_slot(target->root, va, vm_pt_alloc, NULL);
+	if (!slot) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	if (via) {
+		err = cap_record_mapping(&kcaps, via, target->id, va);
+		if (err) {
+			return err;
+		}
+	}
+
+	/* Commit. */
+	frame_ref(&kframes, pa);
+	old = *slot;
+	*slot = pte;
+	if (old & PTE_P) {
+		frame_unref(&kframes, old & PTE_ADDR);
+		flush(target, va);
+	}
+	return 0;
+}
+
+int vm_unmap(struct env *target, uaddr_t va, uint64_t npages)
+{
+	int err = vm_check_range(va, npages);
+
+	if (err) {
+		return err;
+	}
+	for (uint64_t i = 0; i < npages; i++) {
+		uaddr_t p = va + i * EXO_PAGE_SIZE;
+		uint64_t *slot = arch_pt_slot(target->root, p, NULL, NULL);
+
+		if (slot && (*slot & PTE_P)) {
+			paddr_t pa = *slot & PTE_ADDR;
+
+			*slot = 0;
+			frame_unref(&kframes, pa);
+			flush(target, p);
+		}
+	}
+	return 0;
+}
+
+void vm_unmap_if(uint32_t env, uaddr_t va, paddr_t pa)
+{
+	struct env *e = env_lookup(env);
+	uint64_t *slot;
+
+	if (!e) {
+		return;
+	}
+	slot = arch_pt_slot(e->root, va, NULL, NULL);
+	if (slot && (*slot & PTE_P) && (*slot & PTE_ADDR) == pa) {
+		*slot = 0;
+		frame_unref(&kframes, pa);
+		flush(e, va);
+	}
+}
+
+int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
+		     uint32_t perm)
+{
+	int err = vm_check_range(va, npages);
+
+	if (err) {
+		return err;
+	}
+	if (perm & ~EXO_PERM_ALL) {
+		return EXO_ERR_INVALID;
+	}
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t *slot = arch_pt_slot(target->root,
+					      va + i * EXO_PAGE_SIZE, NULL,
+					      NULL);
+
+		if (!slot || !(*slot & PTE_P)) {
+			continue;
+		}
+		if (((perm & EXO_PERM_W) && (*slot & PTE_CAP_NOW)) ||
+		    ((perm & EXO_PERM_X) && (*slot & PTE_CAP_NOX))) {
+			return EXO_ERR_DENIED;
+		}
+	}
+	return 0;
+}
+
+int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
+		   uint32_t perm)
+{
+	uint64_t bits = perm_to_pte(perm) & ~(PTE_P | PTE_U);
+	int64_t changed = 0;
+	int err = vm_protect_check(target, va, npages, perm);
+
+	if (err) {
+		return err;
+	}
+	for (uint64_t i = 0; i < npages; i++) {
+		uaddr_t p = va + i * EXO_PAGE_SIZE;
+		uint64_t *slot = arch_pt_slot(target->root, p, NULL, NULL);
+		uint64_t keep;
+
+		if (!slot || !(*slot & PTE_P)) {
+			continue;
+		}
+		keep = *slot & (PTE_ADDR | PTE_P | PTE_U | PTE_A | PTE_D |
+				PTE_CAP_NOW | PTE_CAP_NOX);
+		*slot = keep | bits;
+		flush(target, p);
+		changed++;
+	}
+	return changed;
+}
+
+/* The kernel address of user byte @uva, or NULL if not accessible. */
+static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
+{
+	uint64_t *slot = arch_pt_slot(e->root, uva, NULL, NULL);
+	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+
+	if (!slot || (*slot & need) != need) {
+		return NULL;
+	}
+	return (uint8_t *)phys_to_virt(*slot & PTE_ADDR) +
+	       (uva & (EXO_PAGE_SIZE - 1));
+}
+
+static int user_range_ok(uaddr_t uva, size_t len)
+{
+	return uva < EXO_USER_TOP && len <= EXO_USER_TOP - uva;
+}
+
+/*
+ * Check every page first, then copy, so a failing copy changes nothing
+ * (the kernel is not preemptible: the mappings cannot change in between).
+ */
+static int copy_user(struct env *e, uaddr_t uva, void *kbuf, size_t len,
+		     int to_user)
+{
+	uaddr_t p;
+	size_t done = 0;
+
+	if (!user_range_ok(uva, len)) {
+		return EXO_ERR_FAULT;
+	}
+	for (p = uva & ~(EXO_PAGE_SIZE - 1); p < uva + len; p += EXO_PAGE_SIZE) {
+		if (!user_byte(e, p, to_user)) {
+			return EXO_ERR_FAULT;
+		}
+	}
+	while (done < len) {
+		uaddr_t cur = uva + done;
+		size_t chunk = EXO_PAGE_SIZE - (cur & (EXO_PAGE_SIZE - 1));
+		uint8_t *k = user_byte(e, cur, to_user);
+
+		if (chunk > len - done) {
+			chunk = len - done;
+		}
+		if (to_user) {
+			memcpy(k, (uint8_t *)kbuf + done, chunk);
+		} else {
+			memcpy((uint8_t *)kbuf + done, k, chunk);
+		}
+		done += chunk;
+	}
+	return 0;
+}
+
+int copy_from_user(struct env *e, void *dst, uaddr_t uva, size_t len)
+{
+	return copy_user(e, uva, dst, len, 0);
+}
+
+int copy_to_user(struct env *e, uaddr_t uva, const void *src, size_t len)
+{
+	return copy_user(e, uva, (void *)src, len, 1);
+}
+
+int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa)
+{
+	uint64_t *slot = arch_pt_slot(e->root, va, vm_pt_alloc, NULL);
+
+	if (!slot) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	frame_ref(&kframes, pa);
+	*slot = pa | PTE_P | PTE_U | (arch_mmu_has_nx() ? PTE_NX : 0);
+	return 0;
+}
+
+static void teardown_leaf(void *ctx, uint64_t va, uint64_t pte)
+{
+	(void)ctx;
+	(void)va;
+	frame_unref(&kframes, pte & PTE_ADDR);
+}
+
+static void teardown_table(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	frame_unref(&kframes, pa);
+	vm_kernel_frames--;
+}
+
+void vm_teardown(struct env *e)
+{
+	/* Never free the tables the CPU is walking. */
+	if (arch_current_root() == e->root) {
+		arch_switch_root(arch_mmu_root());
+	}
+	arch_as_teardown(e->root, teardown_leaf, teardown_table, NULL);
+	frame_unref(&kframes, e->root);
+	vm_kernel_frames--;
+	e->root = 0;
+}

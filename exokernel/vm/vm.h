@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User memory: the secure bindings between environments, frames and page
+ * table entries, and the only way the kernel touches user memory (copy
+ * helpers that walk the environment's page tables; user addresses are never
+ * dereferenced).
+ */
+#ifndef VM_VM_H
+#define VM_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap/cap.h"
+#include "env/env.h"
+
+/* A user virtual address: never dereference, only pass to copy helpers. */
+typedef uint64_t uaddr_t;
+
+/* Largest range one unmap or protect call may name, in pages. */
+#define VM_RANGE_MAX (1ul << 20)
+
+/*
+ * vm_map - map the frame at @pa at @va in @target's address space with
+ * @perm (EXO_PERM_*), replacing whatever was there. Authority: @caller may
+ * map into @target (env_controls MAP, or itself), and either owns the frame,
+ * or the frame's owner is an environment @caller controls, or @via is a
+ * frame capability of @caller's allowing @perm.
+ * Return: 0, EXO_ERR_ALIGN, EXO_ERR_INVALID (@perm), EXO_ERR_DENIED (no
+ * authority, kernel or reserved frame, address outside the user range),
+ * EXO_ERR_STATE (frame not allocated), EXO_ERR_NO_MEMORY, EXO_ERR_LIMIT.
+ */
+int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
+	   uint32_t perm, struct cap *via);
+
+/* vm_map_check - vm_map's checks alone, without side effects. */
+int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
+		 paddr_t pa, uint32_t perm, struct cap *via);
+
+/* vm_unmap - unmap @npages pages from @va in @target (holes are fine). */
+int vm_unmap(struct env *target, uaddr_t va, uint64_t npages);
+
+/*
+ * vm_protect - set @perm on the mapped pages of [@va, @va + @npages pages)
+ * in @target, keeping accessed and dirty bits. Refused as a whole if any
+ * page was mapped through a capability that does not allow @perm.
+ * Return: pages changed (>= 0), or EXO_ERR_*.
+ */
+int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
+		   uint32_t perm);
+
+/* vm_protect's checks alone, without side effects. */
+int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
+		     uint32_t perm);
+
+/* Check a user range for vm_unmap/vm_protect/page ops. */
+int vm_check_range(uaddr_t va, uint64_t npages);
+
+/*
+ * copy_from_user / copy_to_user - copy @len bytes between kernel memory
+ * and @e's user memory at @uva, page by page through the direct map.
+ * Every page must be mapped user-accessible (and writable, for
+ * copy_to_user). Return: 0 or EXO_ERR_FAULT (nothing is copied then).
+ */
+int copy_from_user(struct env *e, void *dst, uaddr_t uva, size_t len);
+int copy_to_user(struct env *e, uaddr_t uva, const void *src, size_t len);
+
+/*
+ * vm_map_kernel_page - map the kernel frame @pa read-only at @va in @e
+ * (info pages). Return: 0 or EXO_ERR_NO_MEMORY.
+ */
+int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa);
+
+/* vm_teardown - unmap everything and free every page-table page. */
+void vm_teardown(struct env *e);
+
+/* A zeroed page-table frame owned by the kernel, for arch_pt_slot. */
+uint64_t vm_pt_alloc(void *ctx);
+
+/* Kernel frames held for environments (page tables, info pages). */
+extern int64_t vm_kernel_frames;
+
+/* Remove the mapping at @va in env @env if it maps @pa (cap revocation). */
+void vm_unmap_if(uint32_t env, uaddr_t va, paddr_t pa);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libOS runtime every program links: start-up, console output, exit,
+ * fault handling and starting child environments.
+ */
+#ifndef LIBOS_RUNTIME_H
+#define LIBOS_RUNTIME_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libos/exo.h>
+
+/* Provided by the program; its result is the exit code. */
+int main(void);
+
+/* Leave with @code (never returns). */
+_Noreturn void exit(int code);
+
+/* printf to the console (buffered per call). */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+
+/* Write @len bytes to the console. */
+void console_write(const char *s, size_t len);
+
+/* This environment's id. */
+exo_envid_t env_self(void);
+
+/*
+ * A fault handler, run on the exception stack with the fault's frame. It
+ * may change frame->regs (e.g. skip the faulting instruction) and returns
+ * to resume them; returning non-zero instead ends the environment with
+ * that code.
+ */
+typedef int (*fault_handler_fn)(struct exo_upcall_frame *frame);
+
+/*
+ * Install @fn for faults (and @preempt for lost time slices, or NULL),
+ * allocating an exception stack on first use.
+ * Return: 0 or EXO_ERR_*.
+ */
+int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt);
+
+/*
+ * spawn_fn - start a child environment running @fn(@arg) in a copy of
+ * this address space: read-only pages are shared, writable ones copied
+ * into frames the child owns. The child exits with @fn's result.
+ * Return: the child's id, or EXO_ERR_*.
+ */
+int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg);
+
+/*
+ * wait_child - wait until child @id (or EXO_ENV_ANY) ends and fill @info.
+ * Return: the child's id, or EXO_ERR_*.
+ */
+int64_t wait_child(exo_envid_t id, struct exo_exit_info *info);
+
+/* Allocate @n fresh zeroed pages mapped read-write at @va. */
+int map_anon(uint64_t va, uint64_t n);
+
+#endif
