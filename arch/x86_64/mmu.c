@@ -19,6 +19,7 @@ extern char kernel_data_start[], kernel_data_end[];
 extern char kernel_stack_guard[];
 
 static bool nx_enabled;
+uint64_t arch_pte_nx;
 static uint64_t kernel_root;
 
 #define BOOT_MAP_LIMIT (4ul << 30) /* what the boot direct map reaches */
@@ -135,6 +136,7 @@ int arch_mmu_init(uint64_t phys_end, arch_pt_alloc_fn alloc, void *ctx)
 
 	if (nx_enabled) {
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+		arch_pte_nx = PTE_NX;
 	}
 	write_cr4(read_cr4() | CR4_PGE);
 	write_cr3(root);

@@ -19,7 +19,7 @@
 int upcall_push(struct env *e, uint64_t entry, uint64_t kind, uint64_t vector,
 		uint64_t error, uint64_t addr)
 {
-	struct exo_upcall_frame f;
+	struct exo_upcall_frame f, *uf;
 	uint64_t sp = e->xstack_top;
 
 	if (!entry || !sp) {
@@ -32,12 +32,21 @@ int upcall_push(struct env *e, uint64_t entry, uint64_t kind, uint64_t vector,
 	}
 	sp = (sp - sizeof(f)) & ~15ul;
 
-	f.kind = kind;
-	f.vector = vector;
-	f.error = error;
-	f.addr = addr;
-	f.regs = e->regs;
-	if (copy_to_user(e, sp, &f, sizeof(f))) {
+	/*
+	 * Write the frame straight into the user's page (via the direct
+	 * map) when it lies in one page, the usual case; otherwise build it
+	 * here and copy it across the page boundary.
+	 */
+	uf = user_ptr(e, sp, sizeof(*uf));
+	if (!uf) {
+		uf = &f;
+	}
+	uf->kind = kind;
+	uf->vector = vector;
+	uf->error = error;
+	uf->addr = addr;
+	uf->regs = e->regs;
+	if (uf == &f && copy_to_user(e, sp, &f, sizeof(f))) {
 		return EXO_ERR_FAULT;
 	}
 	e->regs.rip = entry;

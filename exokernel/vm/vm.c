@@ -41,8 +41,8 @@ static uint64_t perm_to_pte(uint32_t perm)
 	if (perm & EXO_PERM_W) {
 		pte |= PTE_W;
 	}
-	if (!(perm & EXO_PERM_X) && arch_mmu_has_nx()) {
-		pte |= PTE_NX;
+	if (!(perm & EXO_PERM_X)) {
+		pte |= arch_pte_nx;
 	}
 	/* EXO_PERM_USER0..2 (0x10..0x40) land in PTE bits 9..11. */
 	pte |= (uint64_t)((perm >> 4) & 7) << 9;
@@ -54,25 +54,6 @@ static void flush(struct env *e, uaddr_t va)
 	if (e == curenv) {
 		arch_tlb_flush_page(va);
 	}
-}
-
-static int va_ok(uaddr_t va)
-{
-	return va >= EXO_USER_MIN && va < EXO_USER_MAP_TOP;
-}
-
-int vm_check_range(uaddr_t va, uint64_t npages)
-{
-	if (va & (EXO_PAGE_SIZE - 1)) {
-		return EXO_ERR_ALIGN;
-	}
-	if (npages == 0 || npages > VM_RANGE_MAX) {
-		return EXO_ERR_INVALID;
-	}
-	if (!va_ok(va) || va + npages * EXO_PAGE_SIZE > EXO_USER_MAP_TOP) {
-		return EXO_ERR_DENIED;
-	}
-	return 0;
 }
 
 /* May @caller map the frame @f through ownership (not a capability)? */
@@ -99,7 +80,7 @@ static int map_pte(struct env *caller, struct env *target, uaddr_t va,
 	if (perm & ~EXO_PERM_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	if (!va_ok(va) || !env_controls(caller, target, EXO_CAP_MAP)) {
+	if (!vm_va_ok(va) || !env_controls(caller, target, EXO_CAP_MAP)) {
 		return EXO_ERR_DENIED;
 	}
 	f = frame_lookup(&kframes, pa);
@@ -178,7 +159,7 @@ int vm_unmap(struct env *target, uaddr_t va, uint64_t npages)
 	}
 	for (uint64_t i = 0; i < npages; i++) {
 		uaddr_t p = va + i * EXO_PAGE_SIZE;
-		uint64_t *slot = arch_pt_slot(target->root, p, NULL, NULL);
+		uint64_t *slot = arch_pt_lookup(target->root, p);
 
 		if (slot && (*slot & PTE_P)) {
 			paddr_t pa = *slot & PTE_ADDR;
@@ -199,7 +180,7 @@ void vm_unmap_if(uint32_t env, uaddr_t va, paddr_t pa)
 	if (!e) {
 		return;
 	}
-	slot = arch_pt_slot(e->root, va, NULL, NULL);
+	slot = arch_pt_lookup(e->root, va);
 	if (slot && (*slot & PTE_P) && (*slot & PTE_ADDR) == pa) {
 		*slot = 0;
 		frame_unref(&kframes, pa);
@@ -207,9 +188,30 @@ void vm_unmap_if(uint32_t env, uaddr_t va, paddr_t pa)
 	}
 }
 
+/* Would setting @perm on the PTE @e exceed a capability's ceiling? */
+static int beyond_ceiling(uint64_t e, uint32_t perm)
+{
+	return ((perm & EXO_PERM_W) && (e & PTE_CAP_NOW)) ||
+	       ((perm & EXO_PERM_X) && (e & PTE_CAP_NOX));
+}
+
+/*
+ * The leaf entry for @va, looking the table up only when @va starts a new
+ * 2 MiB region (or on the first page): consecutive pages share it.
+ */
+static uint64_t *range_slot(uint64_t root, uaddr_t va, uint64_t **table,
+			    int first)
+{
+	if (first || (va & (LARGE_PAGE_SIZE - 1)) == 0) {
+		*table = arch_pt_leaf_table(root, va);
+	}
+	return *table ? &(*table)[(va >> PAGE_SHIFT) & 511] : NULL;
+}
+
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {
+	uint64_t *table = NULL;
 	int err = vm_check_range(va, npages);
 
 	if (err) {
@@ -219,15 +221,11 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		return EXO_ERR_INVALID;
 	}
 	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *slot = arch_pt_slot(target->root,
-					      va + i * EXO_PAGE_SIZE, NULL,
-					      NULL);
+		uint64_t *slot = range_slot(target->root,
+					    va + i * EXO_PAGE_SIZE, &table,
+					    i == 0);
 
-		if (!slot || !(*slot & PTE_P)) {
-			continue;
-		}
-		if (((perm & EXO_PERM_W) && (*slot & PTE_CAP_NOW)) ||
-		    ((perm & EXO_PERM_X) && (*slot & PTE_CAP_NOX))) {
+		if (slot && (*slot & PTE_P) && beyond_ceiling(*slot, perm)) {
 			return EXO_ERR_DENIED;
 		}
 	}
@@ -237,24 +235,39 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 		   uint32_t perm)
 {
+	const uint64_t keep = PTE_ADDR | PTE_P | PTE_U | PTE_A | PTE_D |
+			      PTE_CAP_NOW | PTE_CAP_NOX;
 	uint64_t bits = perm_to_pte(perm) & ~(PTE_P | PTE_U);
+	uint64_t *table = NULL;
 	int64_t changed = 0;
-	int err = vm_protect_check(target, va, npages, perm);
+	int err;
 
+	/*
+	 * A range is checked whole first, so a refusal changes nothing; a
+	 * single page (the common case) is checked as it is changed.
+	 */
+	if (npages == 1) {
+		err = vm_check_range(va, 1);
+		if (!err && (perm & ~EXO_PERM_ALL)) {
+			err = EXO_ERR_INVALID;
+		}
+	} else {
+		err = vm_protect_check(target, va, npages, perm);
+	}
 	if (err) {
 		return err;
 	}
 	for (uint64_t i = 0; i < npages; i++) {
 		uaddr_t p = va + i * EXO_PAGE_SIZE;
-		uint64_t *slot = arch_pt_slot(target->root, p, NULL, NULL);
-		uint64_t keep;
+		uint64_t *slot = range_slot(target->root, p, &table, i == 0);
 
 		if (!slot || !(*slot & PTE_P)) {
 			continue;
 		}
-		keep = *slot & (PTE_ADDR | PTE_P | PTE_U | PTE_A | PTE_D |
-				PTE_CAP_NOW | PTE_CAP_NOX);
-		*slot = keep | bits;
+		if (npages == 1 && beyond_ceiling(*slot, perm)) {
+			return EXO_ERR_DENIED;
+		}
+		*slot = (*slot & keep) | bits;
 		flush(target, p);
 		changed++;
 	}
@@ -264,7 +277,7 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 /* The kernel address of user byte @uva, or NULL if not accessible. */
 static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
 {
-	uint64_t *slot = arch_pt_slot(e->root, uva, NULL, NULL);
+	uint64_t *slot = arch_pt_lookup(e->root, uva);
 	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
 
 	if (!slot || (*slot & need) != need) {
@@ -272,6 +285,15 @@ static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
 	}
 	return (uint8_t *)phys_to_virt(*slot & PTE_ADDR) +
 	       (uva & (EXO_PAGE_SIZE - 1));
+}
+
+void *user_ptr(struct env *e, uaddr_t uva, size_t len)
+{
+	if (uva >= EXO_USER_TOP || len > EXO_PAGE_SIZE ||
+	    (uva & (EXO_PAGE_SIZE - 1)) + len > EXO_PAGE_SIZE) {
+		return NULL;
+	}
+	return user_byte(e, uva, 1);
 }
 
 static int user_range_ok(uaddr_t uva, size_t len)

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <exo/abi.h>
+#include <exo/errors.h>
+
 #include "cap/cap.h"
 #include "env/env.h"
 
@@ -53,8 +56,25 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm);
 
+static inline int vm_va_ok(uaddr_t va)
+{
+	return va >= EXO_USER_MIN && va < EXO_USER_MAP_TOP;
+}
+
 /* Check a user range for vm_unmap/vm_protect/page ops. */
-int vm_check_range(uaddr_t va, uint64_t npages);
+static inline int vm_check_range(uaddr_t va, uint64_t npages)
+{
+	if (va & (EXO_PAGE_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (npages == 0 || npages > VM_RANGE_MAX) {
+		return EXO_ERR_INVALID;
+	}
+	if (!vm_va_ok(va) || va + npages * EXO_PAGE_SIZE > EXO_USER_MAP_TOP) {
+		return EXO_ERR_DENIED;
+	}
+	return 0;
+}
 
 /*
  * copy_from_user / copy_to_user - copy @len bytes between kernel memory
@@ -64,6 +84,13 @@ int vm_check_range(uaddr_t va, uint64_t npages);
  */
 int copy_from_user(struct env *e, void *dst, uaddr_t uva, size_t len);
 int copy_to_user(struct env *e, uaddr_t uva, const void *src, size_t len);
+
+/*
+ * user_ptr - a kernel pointer to @len bytes of @e's memory at @uva when
+ * they lie in one page that is mapped user-writable, else NULL. For hot
+ * paths that write a small structure; everything else uses copy_to_user.
+ */
+void *user_ptr(struct env *e, uaddr_t uva, size_t len);
 
 /*
  * vm_map_kernel_page - map the kernel frame @pa read-only at @va in @e

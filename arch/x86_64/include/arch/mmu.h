@@ -93,6 +93,40 @@ void arch_as_init(uint64_t root);
 uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 		       void *ctx);
 
+/*
+ * arch_pt_leaf_table - the last-level table (512 entries) covering @va
+ * under @root, or NULL when a table on the way is missing. Inline and
+ * unrolled: it is on the fault and protect paths.
+ */
+static inline uint64_t *arch_pt_leaf_table(uint64_t root, uint64_t va)
+{
+	uint64_t e = ((uint64_t *)phys_to_virt(root))[(va >> 39) & 511];
+
+	if (!(e & PTE_P)) {
+		return NULL;
+	}
+	e = ((uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 30) & 511];
+	if (!(e & PTE_P)) {
+		return NULL;
+	}
+	e = ((uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 21) & 511];
+	if (!(e & PTE_P)) {
+		return NULL;
+	}
+	return (uint64_t *)phys_to_virt(e & PTE_ADDR);
+}
+
+/* arch_pt_slot without creating anything: the leaf entry, or NULL. */
+static inline uint64_t *arch_pt_lookup(uint64_t root, uint64_t va)
+{
+	uint64_t *t = arch_pt_leaf_table(root, va);
+
+	return t ? &t[(va >> PAGE_SHIFT) & 511] : NULL;
+}
+
+/* PTE_NX when the CPU enforces it, else 0 (then the bit is reserved). */
+extern uint64_t arch_pte_nx;
+
 /* Called by arch_as_teardown for each present leaf and each table page. */
 typedef void (*arch_leaf_fn)(void *ctx, uint64_t va, uint64_t pte);
 typedef void (*arch_table_fn)(void *ctx, uint64_t pa);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Benchmark definitions shared by every system they run on: names (as in
+ * DESIGN.md §8), iteration counts and what one operation is. Figures are
+ * per operation.
+ *
+ *   null_syscall  one system call that does nothing (Linux: getpid)
+ *   prot1         changing the protection of one page (Appel & Li), the
+ *                 loop alternating read-only and read-write
+ *   trap          a write to a read-only page, delivered to a user fault
+ *                 handler that unprotects the page and resumes the write
+ *                 (Appel & Li "trap"); measured as a loop of
+ *                 [protect; write] less prot1
+ *   ipc_rtt       a call and its reply between two environments (Linux:
+ *                 a pipe ping-pong between two processes)
+ *   env_switch    one switch from an environment to another by directed
+ *                 yield, two environments yielding to each other (Linux:
+ *                 sched_yield between two processes on one CPU)
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#ifndef BENCH_SCALE
+#define BENCH_SCALE 1 /* the quick test builds with a larger divisor */
+#endif
+
+#define BENCH_TRIALS 5
+#define NULL_SYSCALL_ITERS (100000 / BENCH_SCALE)
+#define PROT1_ITERS (20000 / BENCH_SCALE)
+#define TRAP_ITERS (20000 / BENCH_SCALE)
+#define IPC_RTT_ITERS (50000 / BENCH_SCALE)
+#define ENV_SWITCH_ITERS (50000 / BENCH_SCALE)
+
+#endif
