@@ -3,10 +3,10 @@
  * System-call entry and the two ways back to user mode.
  *
  * syscall leaves the user rip in rcx and rflags in r11 and masks IF (see
- * SFMASK in uctx.c); we switch to the kernel stack, build a struct
- * syscall_frame, count the call, and jump through the table generated from
- * include/exo/syscalls.def. Arguments arrive in rdi, rsi, rdx, r10, r8, r9;
- * the C ABI wants the fourth in rcx.
+ * SFMASK in uctx.c); we save the context into the environment's registers,
+ * switch to the kernel stack, count the call, and jump through the table
+ * generated from include/exo/syscalls.def. Arguments arrive in rdi, rsi,
+ * rdx, r10, r8, r9; the C ABI wants the fourth in rcx.
  */
 #define INFO_SYSCALLS 16	/* offsetof(struct exo_env_info, syscalls) */
 #define SYSINFO_SYSCALLS 32	/* offsetof(struct exo_sys_info, syscalls) */
@@ -17,25 +17,32 @@
 
 	.globl syscall_entry
 syscall_entry:
+	/*
+	 * Save the user context straight into the running environment's
+	 * struct exo_regs (arch_user_regs): a call that blocks has nothing
+	 * left to copy. rsp is the only free register until it is saved.
+	 * rcx and r11 (rip and rflags) are clobbered by the ABI; their slots
+	 * are never resumed from (sysret reloads them from rip and rflags).
+	 */
 	mov %rsp, syscall_user_rsp(%rip)
+	mov arch_user_regs(%rip), %rsp
+	mov %rbx, 8(%rsp)
+	mov %rdx, 24(%rsp)
+	mov %rsi, 32(%rsp)
+	mov %rdi, 40(%rsp)
+	mov %rbp, 48(%rsp)
+	mov %r8, 64(%rsp)
+	mov %r9, 72(%rsp)
+	mov %r10, 80(%rsp)
+	mov %r12, 96(%rsp)
+	mov %r13, 104(%rsp)
+	mov %r14, 112(%rsp)
+	mov %r15, 120(%rsp)
+	mov %rcx, 128(%rsp)
+	mov %r11, 136(%rsp)
+	mov syscall_user_rsp(%rip), %rcx
+	mov %rcx, 56(%rsp)
 	movabs $kernel_stack_top, %rsp
-	pushq syscall_user_rsp(%rip)
-	push %rcx			/* user rip */
-	push %r11			/* user rflags */
-	push %rdi
-	push %rsi
-	push %rdx
-	push %r10
-	push %r8
-	push %r9
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	mov %rsp, syscall_cur_frame(%rip)
-	xor %ebp, %ebp			/* backtraces end here */
 	mov arch_cur_info(%rip), %r11
 	incq INFO_SYSCALLS(%r11)
 	mov arch_sysinfo(%rip), %r11
@@ -47,24 +54,24 @@ syscall_entry:
 	jmp syscall_exit
 1:	mov $-5, %rax			/* EXO_ERR_NOSYS */
 
-	/* rax holds the status; everything else comes from the frame. */
-	.globl syscall_exit
+	/*
+	 * The handler returned: rax is its result. rbx, rbp and r12-r15
+	 * still hold the user's values (the C ABI preserved them); the
+	 * caller-saved registers come back from the saved context, including
+	 * any IPC outputs the handler wrote there. Nothing of the kernel's
+	 * is left in a register.
+	 */
 syscall_exit:
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r9
-	pop %r8
-	pop %r10
-	pop %rdx
-	pop %rsi
-	pop %rdi
-	pop %r11
-	pop %rcx
-	pop %rsp
+	mov arch_user_regs(%rip), %rcx
+	mov 24(%rcx), %rdx
+	mov 32(%rcx), %rsi
+	mov 40(%rcx), %rdi
+	mov 64(%rcx), %r8
+	mov 72(%rcx), %r9
+	mov 80(%rcx), %r10
+	mov 136(%rcx), %r11
+	mov 56(%rcx), %rsp
+	mov 128(%rcx), %rcx
 	sysretq
 
 /*
@@ -77,11 +84,12 @@ arch_user_resume:
 	movabs $kernel_stack_top, %rsp	/* nothing on the kernel stack lives on */
 	test %esi, %esi
 	jz 2f
-	/* sysret: rcx <- rip, r11 <- rflags. */
+	/*
+	 * sysret: rcx <- rip, r11 <- rflags. A context saved by syscall_entry
+	 * has IF set and IOPL 0 already.
+	 */
 	mov 128(%rdi), %rcx
 	mov 136(%rdi), %r11
-	or $RFLAGS_IF, %r11
-	and $~0x3000, %r11		/* IOPL 0 */
 	mov 0(%rdi), %rax
 	mov 8(%rdi), %rbx
 	mov 24(%rdi), %rdx

@@ -14,7 +14,6 @@
 /* Flags cleared on entry: IF, TF, DF, AC, NT. */
 #define SFMASK_BITS (0x200u | 0x100u | 0x400u | 0x40000u | 0x4000u)
 
-struct syscall_frame *syscall_cur_frame;
 struct exo_regs *arch_user_regs;
 
 /* Counter pages syscall.S bumps on every call; set by the exokernel. */
@@ -42,29 +41,6 @@ void arch_syscall_init(void)
 				((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_SFMASK, SFMASK_BITS);
-}
-
-void arch_regs_from_syscall(struct exo_regs *r, const struct syscall_frame *f,
-			    int64_t ret)
-{
-	r->rax = (uint64_t)ret;
-	r->rbx = f->rbx;
-	r->rcx = 0; /* clobbered by the system-call ABI */
-	r->rdx = f->rdx;
-	r->rsi = f->rsi;
-	r->rdi = f->rdi;
-	r->rbp = f->rbp;
-	r->rsp = f->rsp;
-	r->r8 = f->r8;
-	r->r9 = f->r9;
-	r->r10 = f->r10;
-	r->r11 = 0;
-	r->r12 = f->r12;
-	r->r13 = f->r13;
-	r->r14 = f->r14;
-	r->r15 = f->r15;
-	r->rip = f->rip;
-	r->rflags = f->rflags;
 }
 
 void arch_switch_root(uint64_t root)

@@ -75,17 +75,6 @@ void env_init(void)
 	arch_syscall_init();
 }
 
-struct env *env_lookup(exo_envid_t id)
-{
-	struct env *e = &envs[id % NENV];
-
-	if (id == 0 || e->id != id || e->state == ENV_FREE ||
-	    e->state == ENV_ZOMBIE) {
-		return NULL;
-	}
-	return e;
-}
-
 struct env *env_resolve(struct env *self, exo_envid_t id)
 {
 	return id == EXO_ENV_SELF ? self : env_lookup(id);

@@ -75,7 +75,16 @@ extern struct exo_sys_info *sysinfo;
 void env_init(void);
 
 /* The live (not free, not zombie) environment @id, or NULL. */
-struct env *env_lookup(exo_envid_t id);
+static inline struct env *env_lookup(exo_envid_t id)
+{
+	struct env *e = &envs[id % NENV];
+
+	if (id == 0 || e->id != id || e->state == ENV_FREE ||
+	    e->state == ENV_ZOMBIE) {
+		return NULL;
+	}
+	return e;
+}
 
 /* env_lookup with EXO_ENV_SELF meaning @self. */
 struct env *env_resolve(struct env *self, exo_envid_t id);

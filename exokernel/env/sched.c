@@ -134,7 +134,8 @@ _Noreturn void sched_next(void)
 
 void sched_block_current(uint32_t state, int64_t ret)
 {
-	arch_regs_from_syscall(&curenv->regs, syscall_cur_frame, ret);
+	/* syscall_entry already saved the context in curenv->regs. */
+	curenv->regs.rax = (uint64_t)ret;
 	curenv->regs_fast = true;
 	curenv->state = state;
 }

@@ -6,8 +6,8 @@
  *   every return: rax status or EXO_IPC_CALL/EXO_IPC_NOTIFY, rdi peer,
  *   rsi rdx r10 r8 the words, r9 the transferred cap slot or -1.
  *
- * A blocked environment's outputs are written into its saved registers;
- * the running one's into the syscall frame.
+ * Outputs are written into the receiving environment's saved registers,
+ * running or blocked (a system call's handler returns rax itself).
  */
 #include <stdint.h>
 
@@ -29,12 +29,6 @@ static struct ipc_out out_of_regs(struct exo_regs *r)
 {
 	return (struct ipc_out){ &r->rax, &r->rdi, &r->rsi, &r->rdx,
 				 &r->r10, &r->r8,  &r->r9 };
-}
-
-static struct ipc_out out_of_frame(struct syscall_frame *f, uint64_t *rax)
-{
-	return (struct ipc_out){ rax, &f->rdi, &f->rsi, &f->rdx,
-				 &f->r10, &f->r8, &f->r9 };
 }
 
 /*
@@ -189,13 +183,11 @@ int64_t sys_ipc_call(uint64_t dest_id, uint64_t w0, uint64_t w1, uint64_t w2,
 int64_t sys_ipc_recv(uint64_t flags, uint64_t a1, uint64_t a2, uint64_t a3,
 		     uint64_t a4, uint64_t a5)
 {
-	uint64_t rax;
-
 	if (flags & ~(uint64_t)EXO_RECV_NONBLOCK) {
 		return EXO_ERR_INVALID;
 	}
-	if (try_recv(curenv, out_of_frame(syscall_cur_frame, &rax))) {
-		return (int64_t)rax;
+	if (try_recv(curenv, out_of_regs(&curenv->regs))) {
+		return (int64_t)curenv->regs.rax;
 	}
 	if (flags & EXO_RECV_NONBLOCK) {
 		return EXO_ERR_BUSY;
@@ -209,7 +201,6 @@ int64_t sys_ipc_reply_recv(uint64_t to_id, uint64_t w0, uint64_t w1,
 {
 	struct env *self = curenv, *to;
 	uint64_t w[4] = { w0, w1, w2, w3 };
-	uint64_t rax;
 
 	to = env_lookup((exo_envid_t)to_id);
 	if (!to) {
@@ -229,10 +220,10 @@ int64_t sys_ipc_reply_recv(uint64_t to_id, uint64_t w0, uint64_t w1,
 	}
 	deliver(out_of_regs(&to->regs), 0, self, w,
 		transfer_cap(self, (int64_t)cap, to));
-	if (try_recv(self, out_of_frame(syscall_cur_frame, &rax))) {
+	if (try_recv(self, out_of_regs(&self->regs))) {
 		/* More work already waiting: the replied-to runs later. */
 		sched_enqueue(to);
-		return (int64_t)rax;
+		return (int64_t)self->regs.rax;
 	}
 	/* Fast path: wait for the next call, run the caller right away. */
 	sched_block_current(ENV_RECV, 0);

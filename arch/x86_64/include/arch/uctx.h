@@ -13,24 +13,10 @@
 #include <exo/abi.h>
 
 /*
- * What syscall_entry saves on the kernel stack: the registers the system
- * call ABI preserves, the argument registers (which double as the IPC
- * payload on the way out) and the return state. Handlers that change
- * the outputs write here; the exit path reloads everything from it.
- */
-struct syscall_frame {
-	uint64_t r15, r14, r13, r12, rbp, rbx;
-	uint64_t r9, r8, r10, rdx, rsi, rdi;
-	uint64_t rflags, rip, rsp;
-};
-_Static_assert(sizeof(struct syscall_frame) == 15 * 8, "syscall frame");
-
-/* The frame of the system call in progress (valid inside a handler). */
-extern struct syscall_frame *syscall_cur_frame;
-
-/*
- * Where the arch saves the interrupted user context on a trap from user
- * mode; the exokernel points it at the running environment's registers.
+ * Where the arch saves the user context on a system call or a trap from
+ * user mode; the exokernel points it at the running environment's
+ * registers. A system call's handler finds its caller's registers there
+ * and may write outputs into them (rax is the handler's result).
  */
 extern struct exo_regs *arch_user_regs;
 
@@ -50,10 +36,6 @@ void arch_syscall_init(void);
  * them) and sysret is used; otherwise iretq restores every register.
  */
 _Noreturn void arch_user_resume(const struct exo_regs *r, int fast);
-
-/* Copy the syscall frame into a full context (for blocking calls). */
-void arch_regs_from_syscall(struct exo_regs *r, const struct syscall_frame *f,
-			    int64_t ret);
 
 /* Load @root as the page-table root if it is not already. */
 void arch_switch_root(uint64_t root);
