@@ -19,6 +19,7 @@ function(axo_add_unit_test name)
     target_include_directories(${target} PRIVATE
       ${CMAKE_SOURCE_DIR}/include
       ${CMAKE_SOURCE_DIR}/exokernel
+      ${CMAKE_SOURCE_DIR}/arch/x86_64/include
       ${CMAKE_SOURCE_DIR}/test
       ${CMAKE_BINARY_DIR}/generated)
     target_compile_definitions(${target} PRIVATE AXO_HOST=1)

@@ -123,6 +123,7 @@ static void start_init(const struct boot_info *bi)
 		return;
 	}
 	env_init();
+	sysinfo->tick_hz = TIMER_HZ;
 	frames_free_at_start = frame_free_count(&kframes);
 	err = env_load_elf(phys_to_virt(m->start), m->end - m->start, 0, &e);
 	if (err) {

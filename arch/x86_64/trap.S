@@ -29,6 +29,7 @@ trap_vectors_start:
 	.endr
 
 trap_common:
+	cld				/* user mode may have left DF set */
 	push %rax
 	push %rbx
 	push %rcx

@@ -75,11 +75,6 @@ void env_init(void)
 	arch_syscall_init();
 }
 
-struct env *env_resolve(struct env *self, exo_envid_t id)
-{
-	return id == EXO_ENV_SELF ? self : env_lookup(id);
-}
-
 bool env_controls(struct env *caller, struct env *target, uint16_t right)
 {
 	if (caller == target) {

@@ -87,7 +87,10 @@ static inline struct env *env_lookup(exo_envid_t id)
 }
 
 /* env_lookup with EXO_ENV_SELF meaning @self. */
-struct env *env_resolve(struct env *self, exo_envid_t id);
+static inline struct env *env_resolve(struct env *self, exo_envid_t id)
+{
+	return id == EXO_ENV_SELF ? self : env_lookup(id);
+}
 
 /*
  * env_controls - may @caller exercise @right (EXO_CAP_CONTROL or

@@ -289,6 +289,10 @@ int64_t sys_page_batch(uint64_t id, uint64_t uops, uint64_t n, uint64_t a3,
 		struct exo_page_op *op = &ops[i];
 
 		caps[i] = NULL;
+		err = vm_page_op_shape(op);
+		if (err) {
+			return err;
+		}
 		switch (op->op) {
 		case EXO_PAGE_OP_MAP:
 			err = vm_map_check(curenv, t, op->va, op->arg,
@@ -303,14 +307,11 @@ int64_t sys_page_batch(uint64_t id, uint64_t uops, uint64_t n, uint64_t a3,
 						   caps[i]);
 			}
 			break;
-		case EXO_PAGE_OP_UNMAP:
-			err = vm_check_range(op->va, op->count);
-			break;
 		case EXO_PAGE_OP_PROTECT:
 			err = vm_protect_check(t, op->va, op->count, op->perm);
 			break;
 		default:
-			err = EXO_ERR_INVALID;
+			break;
 		}
 		if (err) {
 			return err;
@@ -360,7 +361,7 @@ int64_t sys_cap_frame(uint64_t pa, uint64_t rights, uint64_t a2, uint64_t a3,
 int64_t sys_cap_env(uint64_t id, uint64_t rights, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5)
 {
-	struct env *e = env_lookup((exo_envid_t)id);
+	struct env *e = env_resolve(curenv, (exo_envid_t)id);
 
 	if (!e) {
 		return EXO_ERR_NOT_FOUND;
@@ -375,7 +376,7 @@ int64_t sys_cap_env(uint64_t id, uint64_t rights, uint64_t a2, uint64_t a3,
 int64_t sys_cap_grant(uint64_t slot, uint64_t to_id, uint64_t rights,
 		      uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct env *to = env_lookup((exo_envid_t)to_id);
+	struct env *to = env_resolve(curenv, (exo_envid_t)to_id);
 
 	if (!to) {
 		return EXO_ERR_NOT_FOUND;

@@ -135,7 +135,7 @@ int64_t sys_ipc_call(uint64_t dest_id, uint64_t w0, uint64_t w1, uint64_t w2,
 	struct env *self = curenv, *dest;
 	uint64_t w[4] = { w0, w1, w2, w3 };
 
-	dest = env_lookup((exo_envid_t)dest_id);
+	dest = env_resolve(self, (exo_envid_t)dest_id);
 	if (!dest) {
 		return EXO_ERR_NOT_FOUND;
 	}
@@ -202,7 +202,7 @@ int64_t sys_ipc_reply_recv(uint64_t to_id, uint64_t w0, uint64_t w1,
 	struct env *self = curenv, *to;
 	uint64_t w[4] = { w0, w1, w2, w3 };
 
-	to = env_lookup((exo_envid_t)to_id);
+	to = env_resolve(self, (exo_envid_t)to_id);
 	if (!to) {
 		return EXO_ERR_NOT_FOUND;
 	}

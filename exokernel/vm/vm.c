@@ -16,9 +16,6 @@
 #include "mm/kmem.h"
 #include "vm/vm.h"
 
-#define PTE_CAP_NOW (1ul << 52) /* mapped via a capability without W */
-#define PTE_CAP_NOX (1ul << 53) /* mapped via a capability without X */
-#define PTE_USER_BITS (EXO_PTE_USER0 | EXO_PTE_USER1 | EXO_PTE_USER2)
 
 int64_t vm_kernel_frames;
 
@@ -32,21 +29,6 @@ uint64_t vm_pt_alloc(void *ctx)
 	}
 	vm_kernel_frames++;
 	return pa;
-}
-
-static uint64_t perm_to_pte(uint32_t perm)
-{
-	uint64_t pte = PTE_P | PTE_U;
-
-	if (perm & EXO_PERM_W) {
-		pte |= PTE_W;
-	}
-	if (!(perm & EXO_PERM_X)) {
-		pte |= arch_pte_nx;
-	}
-	/* EXO_PERM_USER0..2 (0x10..0x40) land in PTE bits 9..11. */
-	pte |= (uint64_t)((perm >> 4) & 7) << 9;
-	return pte;
 }
 
 static void flush(struct env *e, uaddr_t va)
@@ -91,15 +73,12 @@ static int map_pte(struct env *caller, struct env *target, uaddr_t va,
 	if (f->state != FRAME_USED) {
 		return EXO_ERR_STATE;
 	}
-	*pte = pa | perm_to_pte(perm);
+	*pte = pa | vm_perm_to_pte(perm, arch_pte_nx);
 	if (via) {
-		if (((perm & EXO_PERM_W) && !(via->rights & EXO_CAP_W)) ||
-		    ((perm & EXO_PERM_X) && !(via->rights & EXO_CAP_X)) ||
-		    !(via->rights & EXO_CAP_R)) {
+		if (!vm_cap_allows(via->rights, perm)) {
 			return EXO_ERR_DENIED;
 		}
-		*pte |= (via->rights & EXO_CAP_W) ? 0 : PTE_CAP_NOW;
-		*pte |= (via->rights & EXO_CAP_X) ? 0 : PTE_CAP_NOX;
+		*pte |= vm_cap_ceiling(via->rights);
 	} else if (!owns_frame(caller, f)) {
 		return EXO_ERR_DENIED;
 	}
@@ -188,13 +167,6 @@ void vm_unmap_if(uint32_t env, uaddr_t va, paddr_t pa)
 	}
 }
 
-/* Would setting @perm on the PTE @e exceed a capability's ceiling? */
-static int beyond_ceiling(uint64_t e, uint32_t perm)
-{
-	return ((perm & EXO_PERM_W) && (e & PTE_CAP_NOW)) ||
-	       ((perm & EXO_PERM_X) && (e & PTE_CAP_NOX));
-}
-
 /*
  * The leaf entry for @va, looking the table up only when @va starts a new
  * 2 MiB region (or on the first page): consecutive pages share it.
@@ -225,7 +197,7 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 					    va + i * EXO_PAGE_SIZE, &table,
 					    i == 0);
 
-		if (slot && (*slot & PTE_P) && beyond_ceiling(*slot, perm)) {
+		if (slot && (*slot & PTE_P) && vm_beyond_ceiling(*slot, perm)) {
 			return EXO_ERR_DENIED;
 		}
 	}
@@ -235,9 +207,6 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 		   uint32_t perm)
 {
-	const uint64_t keep = PTE_ADDR | PTE_P | PTE_U | PTE_A | PTE_D |
-			      PTE_CAP_NOW | PTE_CAP_NOX;
-	uint64_t bits = perm_to_pte(perm) & ~(PTE_P | PTE_U);
 	uint64_t *table = NULL;
 	int64_t changed = 0;
 	int err;
@@ -264,10 +233,10 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 		if (!slot || !(*slot & PTE_P)) {
 			continue;
 		}
-		if (npages == 1 && beyond_ceiling(*slot, perm)) {
+		if (npages == 1 && vm_beyond_ceiling(*slot, perm)) {
 			return EXO_ERR_DENIED;
 		}
-		*slot = (*slot & keep) | bits;
+		*slot = vm_protect_pte(*slot, perm, arch_pte_nx);
 		flush(target, p);
 		changed++;
 	}
@@ -296,11 +265,6 @@ void *user_ptr(struct env *e, uaddr_t uva, size_t len)
 	return user_byte(e, uva, 1);
 }
 
-static int user_range_ok(uaddr_t uva, size_t len)
-{
-	return uva < EXO_USER_TOP && len <= EXO_USER_TOP - uva;
-}
-
 /*
  * Check every page first, then copy, so a failing copy changes nothing
  * (the kernel is not preemptible: the mappings cannot change in between).
@@ -311,7 +275,7 @@ static int copy_user(struct env *e, uaddr_t uva, void *kbuf, size_t len,
 	uaddr_t p;
 	size_t done = 0;
 
-	if (!user_range_ok(uva, len)) {
+	if (!vm_user_range_ok(uva, len)) {
 		return EXO_ERR_FAULT;
 	}
 	for (p = uva & ~(EXO_PAGE_SIZE - 1); p < uva + len; p += EXO_PAGE_SIZE) {

@@ -16,12 +16,10 @@
 
 #include "cap/cap.h"
 #include "env/env.h"
+#include "vm/rights.h"
 
 /* A user virtual address: never dereference, only pass to copy helpers. */
 typedef uint64_t uaddr_t;
-
-/* Largest range one unmap or protect call may name, in pages. */
-#define VM_RANGE_MAX (1ul << 20)
 
 /*
  * vm_map - map the frame at @pa at @va in @target's address space with
@@ -55,26 +53,6 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 /* vm_protect's checks alone, without side effects. */
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm);
-
-static inline int vm_va_ok(uaddr_t va)
-{
-	return va >= EXO_USER_MIN && va < EXO_USER_MAP_TOP;
-}
-
-/* Check a user range for vm_unmap/vm_protect/page ops. */
-static inline int vm_check_range(uaddr_t va, uint64_t npages)
-{
-	if (va & (EXO_PAGE_SIZE - 1)) {
-		return EXO_ERR_ALIGN;
-	}
-	if (npages == 0 || npages > VM_RANGE_MAX) {
-		return EXO_ERR_INVALID;
-	}
-	if (!vm_va_ok(va) || va + npages * EXO_PAGE_SIZE > EXO_USER_MAP_TOP) {
-		return EXO_ERR_DENIED;
-	}
-	return 0;
-}
 
 /*
  * copy_from_user / copy_to_user - copy @len bytes between kernel memory
