@@ -75,7 +75,8 @@ extern struct exo_sys_info *sysinfo;
 void env_init(void);
 
 /* The live (not free, not zombie) environment @id, or NULL. */
-static inline struct env *env_lookup(exo_envid_t id)
+static inline __attribute__((always_inline)) struct env *
+env_lookup(exo_envid_t id)
 {
 	struct env *e = &envs[id % NENV];
 
@@ -87,7 +88,8 @@ static inline struct env *env_lookup(exo_envid_t id)
 }
 
 /* env_lookup with EXO_ENV_SELF meaning @self. */
-static inline struct env *env_resolve(struct env *self, exo_envid_t id)
+static inline __attribute__((always_inline)) struct env *
+env_resolve(struct env *self, exo_envid_t id)
 {
 	return id == EXO_ENV_SELF ? self : env_lookup(id);
 }
