@@ -46,7 +46,8 @@ int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt);
 /*
  * spawn_fn - start a child environment running @fn(@arg) in a copy of
  * this address space: read-only pages are shared, writable ones copied
- * into frames the child owns. The child exits with @fn's result.
+ * into frames the child owns. The child inherits the fault and preemption
+ * handlers, and exits with @fn's result.
  * Return: the child's id, or EXO_ERR_*.
  */
 int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg);

@@ -80,6 +80,14 @@ static volatile uint64_t spawn_arg;
 
 static _Noreturn void child_start(void)
 {
+	/*
+	 * The copied address space holds the handlers and their exception
+	 * stack; the kernel's registration is per environment, so renew it.
+	 */
+	if ((fault_fn || preempt_fn) &&
+	    set_fault_handler(fault_fn, preempt_fn)) {
+		exit(EXO_ERR_FAULT);
+	}
 	exit(spawn_entry(spawn_arg));
 }
 
@@ -119,11 +127,10 @@ static int clone_page(uint64_t child, uint64_t va, uint64_t pte)
 {
 	int err;
 
+	/* The child gets a fresh stack; the scratch page is ours alone. */
 	if (va == SCRATCH_VA ||
 	    (va >= CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE &&
-	     va < CHILD_STACK_TOP) ||
-	    (va >= XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE &&
-	     va < XSTACK_TOP)) {
+	     va < CHILD_STACK_TOP)) {
 		return 0;
 	}
 	if (!(pte & EXO_PTE_W)) {
