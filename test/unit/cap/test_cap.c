@@ -700,7 +700,10 @@ static void test_derive(void **state)
 	assert_int_equal(nchildren(src), 2);
 	assert_int_equal(cap_derive(&pool, 1, 0, 3, 0), 0);
 	assert_int_equal(cap_at(3, 0)->rights, 0);
+	/* The newest child is the head of the list; it can go again. */
 	assert_int_equal(cap_delete(&pool, 3, 0), 0);
+	assert_int_equal(src->first_child, idx_of(cap_at(2, 1)));
+	check_pool();
 
 	/* Into its own cspace. */
 	assert_int_equal(cap_derive(&pool, 1, 0, 1, EXO_CAP_W), 1);
@@ -1491,6 +1494,19 @@ static void check_model(void)
 	assert_int_equal(fk.live_pages, maps);
 }
 
+/* Every page still mapped was mapped through a capability still alive. */
+static void check_pages(void)
+{
+	uint64_t n;
+
+	for (n = 0; n < fk.next_page; n++) {
+		if (fk.page[n].live) {
+			assert_true(fk.page[n].tag >= 0);
+			assert_true(mn[fk.page[n].tag].live);
+		}
+	}
+}
+
 static uint32_t pick_env(void)
 {
 	uint64_t r = rng() % (menvs + 8);
@@ -1809,9 +1825,11 @@ static void random_run(uint32_t nenv, unsigned int steps, unsigned int grow,
 		check_model();
 		if (step % 500 == 0) {
 			check_pool();
+			check_pages();
 		}
 	}
 	check_pool();
+	check_pages();
 	for (e = nenv + 1; e <= NENV; e++) {
 		fk.env[e].exists = true;
 	}
