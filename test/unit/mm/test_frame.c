@@ -510,6 +510,44 @@ static void test_owner_recorded(void **state)
 	check_table(&ft);
 }
 
+/* An owner's list of used frames, threaded through their metadata. */
+static void test_owner_list(void **state)
+{
+	struct frame_list a, b;
+	paddr_t pa[6], got;
+	uint64_t seen = 0;
+
+	frame_list_init(&a);
+	frame_list_init(&b);
+	frame_range_add_usable(&ft, 0, 16 * FRAME_SIZE);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(frame_alloc(&ft, 1, &pa[i]), 0);
+		frame_list_add(&ft, i < 4 ? &a : &b, pa[i]);
+	}
+	assert_int_equal(a.count, 4);
+	assert_int_equal(b.count, 2);
+	/* Middle, head and tail removals keep both lists intact. */
+	frame_list_remove(&ft, &a, pa[1]);
+	frame_list_remove(&ft, &a, pa[3]);
+	frame_list_remove(&ft, &b, pa[4]);
+	assert_int_equal(a.count, 2);
+	while (frame_list_pop(&ft, &a, &got) == 0) {
+		assert_true(got == pa[0] || got == pa[2]);
+		seen |= 1ul << (got / FRAME_SIZE);
+	}
+	assert_int_equal(seen, 1ul << (pa[0] / FRAME_SIZE) |
+				       1ul << (pa[2] / FRAME_SIZE));
+	assert_int_equal(a.count, 0);
+	assert_int_equal(frame_list_pop(&ft, &a, &got), EXO_ERR_NOT_FOUND);
+	assert_int_equal(frame_list_pop(&ft, &b, &got), 0);
+	assert_int_equal(got, pa[5]);
+	/* Off their lists, the frames free normally. */
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(frame_unref(&ft, pa[i]), 0);
+	}
+	check_table(&ft);
+}
+
 static void test_wrapping_ranges_clipped(void **state)
 {
 	frame_table_init(&ft, meta, 64);
@@ -704,6 +742,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alloc_contig_aligned, setup),
 		cmocka_unit_test_setup(test_alloc_contig_fragmented, setup),
 		cmocka_unit_test_setup(test_owner_recorded, setup),
+		cmocka_unit_test_setup(test_owner_list, setup),
 		cmocka_unit_test_setup(test_wrapping_ranges_clipped, setup),
 		cmocka_unit_test_setup(test_stress_against_model, setup),
 	};
