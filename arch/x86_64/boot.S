@@ -115,6 +115,12 @@ _start:
 	wrmsr
 	mov %cr0, %eax
 	or $((1 << 31) | (1 << 16) | 1), %eax	/* paging, write protect */
+	/*
+	 * Emulate x87 (CR0.EM): x87 and MMX instructions trap instead of
+	 * running. Their registers are never switched between environments,
+	 * so one environment would read what another left in them.
+	 */
+	or $(1 << 2), %eax
 	mov %eax, %cr0
 
 	lgdt boot_gdt_ptr

@@ -75,6 +75,17 @@ syscall_exit:
 	sysretq
 
 /*
+ * syscall from 32-bit compatibility mode (MSR_CSTAR). There is no 32-bit
+ * system-call ABI: refuse it at once, still on the user's stack and with
+ * interrupts masked, touching no memory. sysretl returns to compatibility
+ * mode at ecx.
+ */
+	.globl syscall_compat_entry
+syscall_compat_entry:
+	mov $-5, %eax			/* EXO_ERR_NOSYS */
+	sysretl
+
+/*
  * arch_user_resume(const struct exo_regs *r, int fast)
  * struct exo_regs: rax 0, rbx 8, rcx 16, rdx 24, rsi 32, rdi 40, rbp 48,
  * rsp 56, r8 64 .. r15 120, rip 128, rflags 136.

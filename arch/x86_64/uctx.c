@@ -8,6 +8,7 @@
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
 #define MSR_SFMASK 0xc0000084
 #define EFER_SCE (1u << 0)
 
@@ -20,7 +21,7 @@ struct exo_regs *arch_user_regs;
 void *arch_cur_info;
 void *arch_sysinfo;
 
-extern char syscall_entry[];
+extern char syscall_entry[], syscall_compat_entry[];
 
 _Static_assert(__builtin_offsetof(struct exo_env_info, syscalls) == 16,
 	       "syscall.S INFO_SYSCALLS");
@@ -40,6 +41,12 @@ void arch_syscall_init(void)
 	wrmsr(MSR_STAR, ((uint64_t)SEL_UCODE32 << 48) |
 				((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	/*
+	 * User code can far-return into the 32-bit code segment and execute
+	 * syscall there; where the CPU honours CSTAR (AMD, QEMU), a zero
+	 * CSTAR would start ring 0 at address 0.
+	 */
+	wrmsr(MSR_CSTAR, (uint64_t)syscall_compat_entry);
 	wrmsr(MSR_SFMASK, SFMASK_BITS);
 }
 

@@ -213,7 +213,8 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 	for (int i = 1; i < NENV; i++) {
 		struct env *c = &envs[i];
 
-		if (c->state != ENV_FREE && c->parent == e->id) {
+		if (c->state != ENV_FREE && c->state != ENV_CREATED &&
+		    c->parent == e->id) {
 			c->parent = 0;
 			if (c->state == ENV_ZOMBIE) {
 				env_reap(c);
@@ -235,5 +236,20 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 		ipc_notify(parent, EXO_NOTIFY_CHILD);
 	} else {
 		env_reap(e);
+	}
+
+	/*
+	 * Children never started can now never start: only @e could mint
+	 * control over them, and its capabilities are gone. They go too,
+	 * now that @e is past the states their deaths wake (it may have
+	 * been calling one of them).
+	 */
+	for (int i = 1; i < NENV; i++) {
+		struct env *c = &envs[i];
+
+		if (c->state == ENV_CREATED && c->parent == e->id) {
+			c->parent = 0;
+			env_kill(c, EXO_EXIT_KILLED, 0);
+		}
 	}
 }

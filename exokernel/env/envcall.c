@@ -16,6 +16,16 @@
 
 #define RFLAGS_USER 0x202 /* IF and the always-one bit */
 
+/*
+ * Rights arrive in 64-bit registers but are checked as narrower types:
+ * narrowed by a cast, 1 << 32 | EXO_PERM_R would pass as EXO_PERM_R. A
+ * value too wide saturates instead, which no rights check accepts.
+ */
+static uint32_t narrow(uint64_t v, uint32_t max)
+{
+	return v > max ? max : (uint32_t)v;
+}
+
 int64_t sys_env_self(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		     uint64_t a4, uint64_t a5)
 {
@@ -207,7 +217,7 @@ int64_t sys_page_map(uint64_t id, uint64_t va, uint64_t pa, uint64_t perm,
 	if (!t) {
 		return EXO_ERR_NOT_FOUND;
 	}
-	return vm_map(curenv, t, va, pa, (uint32_t)perm, NULL);
+	return vm_map(curenv, t, va, pa, narrow(perm, UINT32_MAX), NULL);
 }
 
 int64_t sys_cap_map(uint64_t id, uint64_t va, uint64_t slot, uint64_t perm,
@@ -225,7 +235,7 @@ int64_t sys_cap_map(uint64_t id, uint64_t va, uint64_t slot, uint64_t perm,
 	if (err) {
 		return err;
 	}
-	return vm_map(curenv, t, va, c->object, (uint32_t)perm, c);
+	return vm_map(curenv, t, va, c->object, narrow(perm, UINT32_MAX), c);
 }
 
 /* Unmap and protect need only the right to map into the target. */
@@ -258,7 +268,7 @@ int64_t sys_page_protect(uint64_t id, uint64_t va, uint64_t npages,
 	struct env *t;
 	int err = map_target(id, &t);
 
-	return err ? err : vm_protect(t, va, npages, (uint32_t)perm);
+	return err ? err : vm_protect(t, va, npages, narrow(perm, UINT32_MAX));
 }
 
 /*
@@ -354,8 +364,8 @@ int64_t sys_cap_frame(uint64_t pa, uint64_t rights, uint64_t a2, uint64_t a3,
 	if (!f || f->state != FRAME_USED || f->owner != curenv->id) {
 		return EXO_ERR_DENIED;
 	}
-	return cap_create(&kcaps, curenv->id, EXO_CAP_FRAME, (uint16_t)rights,
-			  pa);
+	return cap_create(&kcaps, curenv->id, EXO_CAP_FRAME,
+			  (uint16_t)narrow(rights, UINT16_MAX), pa);
 }
 
 int64_t sys_cap_env(uint64_t id, uint64_t rights, uint64_t a2, uint64_t a3,
@@ -369,8 +379,8 @@ int64_t sys_cap_env(uint64_t id, uint64_t rights, uint64_t a2, uint64_t a3,
 	if (e->parent != curenv->id) {
 		return EXO_ERR_DENIED; /* only a parent mints env caps */
 	}
-	return cap_create(&kcaps, curenv->id, EXO_CAP_ENV, (uint16_t)rights,
-			  e->id);
+	return cap_create(&kcaps, curenv->id, EXO_CAP_ENV,
+			  (uint16_t)narrow(rights, UINT16_MAX), e->id);
 }
 
 int64_t sys_cap_grant(uint64_t slot, uint64_t to_id, uint64_t rights,

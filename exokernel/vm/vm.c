@@ -2,8 +2,8 @@
 /*
  * Mapping rules. A present user PTE always holds one reference on its
  * frame. Two software bits (ignored by the MMU) remember the ceiling a
- * capability put on a mapping, so page_protect cannot raise rights the
- * mapping was never granted.
+ * capability, or the owner of a lent frame, put on a mapping, so
+ * page_protect cannot raise rights the mapping was never granted.
  */
 #include <stdint.h>
 #include <string.h>
@@ -81,6 +81,14 @@ static int map_pte(struct env *caller, struct env *target, uaddr_t va,
 		*pte |= vm_cap_ceiling(via->rights);
 	} else if (!owns_frame(caller, f)) {
 		return EXO_ERR_DENIED;
+	} else if (!owns_frame(target, f)) {
+		/*
+		 * Someone else's frame, lent with @perm (spawn_fn shares the
+		 * parent's code this way): the target could not map it
+		 * itself, so page_protect must not raise it either.
+		 */
+		*pte |= ((perm & EXO_PERM_W) ? 0 : PTE_CAP_NOW) |
+			((perm & EXO_PERM_X) ? 0 : PTE_CAP_NOX);
 	}
 	if (f->refcount == UINT16_MAX) {
 		return EXO_ERR_LIMIT;
