@@ -129,11 +129,23 @@ static int try_recv(struct env *self, struct ipc_out o)
 	return 1;
 }
 
+/* A capability to pass must be one the sender may grant (or none). */
+static int check_cap_arg(struct env *self, int64_t slot)
+{
+	struct cap *c;
+
+	if (slot == EXO_CAP_NONE) {
+		return 0;
+	}
+	return cap_lookup(&kcaps, self->id, slot, 0, EXO_CAP_GRANT, &c);
+}
+
 int64_t sys_ipc_call(uint64_t dest_id, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t cap)
 {
 	struct env *self = curenv, *dest;
 	uint64_t w[4] = { w0, w1, w2, w3 };
+	int err;
 
 	dest = env_resolve(self, (exo_envid_t)dest_id);
 	if (!dest) {
@@ -142,14 +154,9 @@ int64_t sys_ipc_call(uint64_t dest_id, uint64_t w0, uint64_t w1, uint64_t w2,
 	if (dest == self) {
 		return EXO_ERR_INVALID; /* would wait for itself forever */
 	}
-	if ((int64_t)cap != EXO_CAP_NONE) {
-		struct cap *c;
-		int err = cap_lookup(&kcaps, self->id, (int64_t)cap, 0,
-				     EXO_CAP_GRANT, &c);
-
-		if (err) {
-			return err;
-		}
+	err = check_cap_arg(self, (int64_t)cap);
+	if (err) {
+		return err;
 	}
 	self->info->ipc_calls++;
 	sysinfo->ipc_calls++;
@@ -201,6 +208,7 @@ int64_t sys_ipc_reply_recv(uint64_t to_id, uint64_t w0, uint64_t w1,
 {
 	struct env *self = curenv, *to;
 	uint64_t w[4] = { w0, w1, w2, w3 };
+	int err;
 
 	to = env_resolve(self, (exo_envid_t)to_id);
 	if (!to) {
@@ -209,14 +217,9 @@ int64_t sys_ipc_reply_recv(uint64_t to_id, uint64_t w0, uint64_t w1,
 	if (to->state != ENV_REPLY || to->ipc_peer != self->id) {
 		return EXO_ERR_STATE; /* not waiting for our reply */
 	}
-	if ((int64_t)cap != EXO_CAP_NONE) {
-		struct cap *c;
-		int err = cap_lookup(&kcaps, self->id, (int64_t)cap, 0,
-				     EXO_CAP_GRANT, &c);
-
-		if (err) {
-			return err;
-		}
+	err = check_cap_arg(self, (int64_t)cap);
+	if (err) {
+		return err;
 	}
 	deliver(out_of_regs(&to->regs), 0, self, w,
 		transfer_cap(self, (int64_t)cap, to));
