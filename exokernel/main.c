@@ -126,6 +126,9 @@ static void start_init(const struct boot_info *bi)
 	sysinfo->tick_hz = TIMER_HZ;
 	frames_free_at_start = frame_free_count(&kframes);
 	err = env_load_elf(phys_to_virt(m->start), m->end - m->start, 0, &e);
+	if (!err) {
+		err = env_give_modules(e, bi);
+	}
 	if (err) {
 		panic("cannot start init: %s", exo_status_name(err));
 	}

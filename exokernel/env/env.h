@@ -168,6 +168,14 @@ _Noreturn void kernel_deadlock(void);
 /* Called as each environment ends (records the first one's verdict). */
 void kernel_env_ended(const struct env *e);
 
+struct boot_info;
+
+/*
+ * Hand the boot modules to init: copies in frames @e owns, mapped
+ * read-only, and the struct exo_bootmods table at EXO_BOOTMODS_VA.
+ */
+int env_give_modules(struct env *e, const struct boot_info *bi);
+
 /* Load the ELF executable @image into a new environment and start it. */
 int env_load_elf(const void *image, uint64_t size, exo_envid_t parent,
 		 struct env **out);

@@ -11,6 +11,7 @@
 #include <exo/abi.h>
 #include <exo/errors.h>
 
+#include "boot/bootinfo.h"
 #include "elf/elf.h"
 #include "env/env.h"
 #include "log/log.h"
@@ -111,4 +112,52 @@ int env_load_elf(const void *image, uint64_t size, exo_envid_t parent,
 	sched_enqueue(e);
 	*out = e;
 	return 0;
+}
+
+/* Copy @len bytes from @src into fresh read-only pages of @e at @va. */
+static int give_bytes(struct env *e, uint64_t va, const void *src,
+		      uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += EXO_PAGE_SIZE) {
+		uint64_t n = len - off < EXO_PAGE_SIZE ? len - off
+						       : EXO_PAGE_SIZE;
+		paddr_t pa;
+		int err = add_page(e, va + off, EXO_PERM_R, &pa);
+
+		if (err) {
+			return err;
+		}
+		memcpy(phys_to_virt(pa), (const uint8_t *)src + off, n);
+	}
+	return 0;
+}
+
+int env_give_modules(struct env *e, const struct boot_info *bi)
+{
+	static struct exo_bootmods table;
+	/* The table's page, a guard page, then each module and a guard. */
+	uint64_t va = EXO_BOOTMODS_VA + 2 * EXO_PAGE_SIZE;
+	int err;
+
+	memset(&table, 0, sizeof(table));
+	for (uint32_t i = 0; i < bi->module_count && i < EXO_BOOTMOD_MAX; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		struct exo_bootmod *t = &table.mod[table.count++];
+		uint64_t size = m->end - m->start;
+
+		memcpy(t->name, m->name,
+		       strnlen(m->name, EXO_BOOTMOD_NAME - 1));
+		t->va = va;
+		t->size = size;
+		if (va + size + EXO_PAGE_SIZE > EXO_USER_MAP_TOP) {
+			return EXO_ERR_TOO_BIG;
+		}
+		err = give_bytes(e, va, phys_to_virt(m->start), size);
+		if (err) {
+			return err;
+		}
+		va += (size + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE * EXO_PAGE_SIZE +
+		      EXO_PAGE_SIZE;
+	}
+	return give_bytes(e, EXO_BOOTMODS_VA, &table, sizeof(table));
 }

@@ -123,6 +123,30 @@ _Static_assert(sizeof(struct exo_upcall_frame) == 176, "upcall frame");
  */
 #define EXO_XSTACK_WINDOW (1ul << 20)
 
+/*
+ * The boot modules, handed to init: a struct exo_bootmods at
+ * EXO_BOOTMODS_VA (read-only), then each module's bytes, copied into
+ * frames init owns and mapped read-only at the address its entry gives.
+ * Only init gets them; it passes on what others need.
+ */
+#define EXO_BOOTMODS_VA 0x00007f0000000000ul
+#define EXO_BOOTMOD_MAX 16
+#define EXO_BOOTMOD_NAME 48
+
+struct exo_bootmod {
+	char name[EXO_BOOTMOD_NAME]; /* NUL-terminated */
+	uint64_t va; /* where its bytes are mapped in init */
+	uint64_t size; /* in bytes */
+};
+_Static_assert(sizeof(struct exo_bootmod) == 64, "boot module layout");
+
+struct exo_bootmods {
+	uint32_t count;
+	uint32_t reserved;
+	struct exo_bootmod mod[EXO_BOOTMOD_MAX];
+};
+_Static_assert(sizeof(struct exo_bootmods) == 8 + 16 * 64, "boot modules");
+
 /* Where the kernel puts init's stack, and its size. */
 #define EXO_INIT_STACK_TOP 0x00007f0000000000ul
 #define EXO_INIT_STACK_SIZE (64ul * 1024)
