@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <libos/runtime.h>
+#include <libos/slot.h>
 
 #include "log/format.h"
 
@@ -19,6 +20,15 @@ _Noreturn void exit(int code)
 
 _Noreturn void libos_start(void)
 {
+	const struct libos_slot *failed = NULL;
+	int err = libos_slots_bind(&failed);
+
+	if (err) {
+		printf("libos: no usable implementation of \"%s\" %u.%u: %s\n",
+		       failed->iface, failed->major, failed->minor,
+		       exo_status_name(err));
+		exit(127);
+	}
 	exit(main());
 }
 
