@@ -16,3 +16,15 @@ add_library(axo_kernel_flags INTERFACE)
 target_link_libraries(axo_kernel_flags INTERFACE axo_freestanding)
 target_compile_options(axo_kernel_flags INTERFACE -mcmodel=kernel)
 target_compile_definitions(axo_kernel_flags INTERFACE AXO_KERNEL=1)
+
+# axo_add_module_impl(family.impl SOURCES src...)
+# An alternative implementation of a libOS interface, built as its own
+# library (axo_module_family_impl) that applications choose with
+# axo_add_app(... MODULES family.impl). It is installed with the package.
+function(axo_add_module_impl name)
+  cmake_parse_arguments(M "" "" "SOURCES" ${ARGN})
+  string(REPLACE "." "_" t "${name}")
+  add_library(axo_module_${t} STATIC ${M_SOURCES})
+  target_link_libraries(axo_module_${t} PRIVATE libos_runtime)
+  set_property(GLOBAL APPEND PROPERTY AXO_MODULE_IMPLS ${t})
+endfunction()
