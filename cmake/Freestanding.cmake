@@ -25,6 +25,10 @@ function(axo_add_module_impl name)
   cmake_parse_arguments(M "" "" "SOURCES" ${ARGN})
   string(REPLACE "." "_" t "${name}")
   add_library(axo_module_${t} STATIC ${M_SOURCES})
-  target_link_libraries(axo_module_${t} PRIVATE libos_runtime)
+  # The libOS's headers and flags, not the library: applications link it
+  # once, whole.
+  target_link_libraries(axo_module_${t} PRIVATE axo_freestanding)
+  target_include_directories(axo_module_${t} PRIVATE
+    $<TARGET_PROPERTY:libos_runtime,INTERFACE_INCLUDE_DIRECTORIES>)
   set_property(GLOBAL APPEND PROPERTY AXO_MODULE_IMPLS ${t})
 endfunction()

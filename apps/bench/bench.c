@@ -11,6 +11,7 @@
 
 #include <arch/cycles.h>
 #include <libos/runtime.h>
+#include <libos/spawn.h>
 
 #include "bench.h"
 
@@ -163,6 +164,28 @@ static void bench_switch(int trial)
 	wait_child((exo_envid_t)other, NULL);
 }
 
+/* spawn_exit_wait: the boot module "nop" from its ELF image to its end. */
+static void bench_spawn(int trial)
+{
+	static const char *const argv[] = { "nop", NULL };
+	struct exo_exit_info x;
+	uint64_t t0 = arch_read_cycles(), t;
+
+	for (int i = 0; i < SPAWN_EXIT_WAIT_ITERS; i++) {
+		int64_t id = spawn_module("nop", argv);
+
+		if (id < 0 || wait_child((exo_envid_t)id, &x) != id ||
+		    x.reason != EXO_EXIT_NORMAL || x.code != 0) {
+			printf("bench: spawning nop failed: %s\n",
+			       exo_status_name(id < 0 ? id : 0));
+			failed = 1;
+			return;
+		}
+	}
+	t = arch_read_cycles() - t0;
+	report("spawn_exit_wait", SPAWN_EXIT_WAIT_ITERS, trial, t);
+}
+
 int main(void)
 {
 	int err;
@@ -181,6 +204,7 @@ int main(void)
 		bench_trap(t, bench_prot1(t));
 		bench_ipc(t);
 		bench_switch(t);
+		bench_spawn(t);
 	}
 	printf("bench: done%s\n", failed ? " with failures" : "");
 	return failed;

@@ -16,6 +16,16 @@
  *   env_switch    one switch from an environment to another by directed
  *                 yield, two environments yielding to each other (Linux:
  *                 sched_yield between two processes on one CPU)
+ *   spawn_exit_wait
+ *                 start a program that returns 0 at once from its ELF
+ *                 image (a boot module, as init has them), let it run and
+ *                 exit, and collect its exit record (Linux: fork, _exit
+ *                 in the child, waitpid)
+ *   boot_to_hello_ms
+ *                 milliseconds from starting QEMU until a hello program,
+ *                 spawned by init from the boot manifest, prints its line;
+ *                 measured by scripts/bench from outside, never by the
+ *                 guest (Linux: until its first user-space line)
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -30,5 +40,6 @@
 #define TRAP_ITERS (20000 / BENCH_SCALE)
 #define IPC_RTT_ITERS (50000 / BENCH_SCALE)
 #define ENV_SWITCH_ITERS (50000 / BENCH_SCALE)
+#define SPAWN_EXIT_WAIT_ITERS (1000 / BENCH_SCALE)
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The libOS runtime every program links: start-up, console output, exit,
- * fault handling and starting child environments.
+ * The libOS runtime every program links: start-up, fault handling and
+ * starting child environments.
  */
 #ifndef LIBOS_RUNTIME_H
 #define LIBOS_RUNTIME_H
@@ -9,21 +9,23 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include <libos/console.h>
 #include <libos/exo.h>
 
-/* Provided by the program; its result is the exit code. */
-int main(void);
+/*
+ * Provided by the program, as int main(void) or int main(int argc, char
+ * **argv); its result is the exit code. argv[argc] is NULL; a program
+ * the kernel started (init) gets argc 0. Not declared here, so either
+ * form compiles.
+ */
 
-/* Leave with @code (never returns). */
-_Noreturn void exit(int code);
-
-/* printf to the console (buffered per call). */
-int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vprintf(const char *fmt, va_list ap);
-
-/* Write @len bytes to the console. */
-void console_write(const char *s, size_t len);
+/*
+ * exit (<stdlib.h>), printf (<stdio.h>) and console_write
+ * (<libos/console.h>) come with this header, as they always did.
+ */
 
 /* This environment's id. */
 exo_envid_t env_self(void);

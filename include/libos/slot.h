@@ -18,6 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The implementation's own state, from the base struct it embeds. */
+#define container_of(ptr, type, member)                                  \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
 struct libos_impl {
 	const char *iface; /* interface name, e.g. "alloc" */
 	uint16_t major, minor; /* interface version implemented */

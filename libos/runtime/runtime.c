@@ -1,25 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* Start-up, exit, console output and the environment's identity. */
-#include <stdarg.h>
+/*
+ * Start-up and the environment's identity. exit, printf and console
+ * output live with the C library face (libos/libc, libos/console).
+ */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <libos/runtime.h>
 #include <libos/slot.h>
 
-#include "log/format.h"
+/* The program's; it may also be declared int main(void). */
+int main(int argc, char **argv);
 
-_Noreturn void libos_start(void);
+_Noreturn void libos_start(uint64_t argc, char **argv);
 
-_Noreturn void exit(int code)
+/*
+ * @argc and @argv come from the start block below the entry rsp (see
+ * <libos/spawn.h>); the kernel leaves it zero for init: no arguments.
+ */
+_Noreturn void libos_start(uint64_t argc, char **argv)
 {
-	for (;;) {
-		exo_env_exit((uint64_t)(int64_t)code, 0, 0, 0, 0, 0);
-	}
-}
-
-_Noreturn void libos_start(void)
-{
+	static char *no_args[] = { NULL };
 	const struct libos_slot *failed = NULL;
 	int err = libos_slots_bind(&failed);
 
@@ -29,71 +32,14 @@ _Noreturn void libos_start(void)
 		       exo_status_name(err));
 		exit(127);
 	}
-	exit(main());
+	if (!argv) {
+		argc = 0;
+		argv = no_args;
+	}
+	exit(main((int)argc, argv));
 }
 
 exo_envid_t env_self(void)
 {
 	return exo_env_info()->id;
-}
-
-void console_write(const char *s, size_t len)
-{
-	while (len) {
-		size_t n = len > 4096 ? 4096 : len;
-
-		exo_console_write((uint64_t)s, n, 0, 0, 0, 0);
-		s += n;
-		len -= n;
-	}
-}
-
-struct line {
-	char buf[256];
-	size_t len;
-};
-
-static void line_put(void *ctx, const char *s, size_t len)
-{
-	struct line *l = ctx;
-
-	while (len) {
-		size_t n = sizeof(l->buf) - l->len;
-
-		if (n > len) {
-			n = len;
-		}
-		for (size_t i = 0; i < n; i++) {
-			l->buf[l->len + i] = s[i];
-		}
-		l->len += n;
-		s += n;
-		len -= n;
-		if (l->len == sizeof(l->buf)) {
-			console_write(l->buf, l->len);
-			l->len = 0;
-		}
-	}
-}
-
-int vprintf(const char *fmt, va_list ap)
-{
-	struct line l;
-	size_t n;
-
-	l.len = 0;
-	n = fmt_vformat(line_put, &l, fmt, ap);
-	console_write(l.buf, l.len);
-	return (int)n;
-}
-
-int printf(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
 }

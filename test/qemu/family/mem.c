@@ -96,14 +96,15 @@ static void test_alloc(void)
 	CHECK_EQ(exo_frame_alloc(0, EXO_ENV_SELF, 0, 0, 0, 0), EXO_ERR_DENIED);
 	CHECK_EQ(exo_frame_alloc(BEYOND_RAM, EXO_ENV_SELF, 0, 0, 0, 0),
 		 EXO_ERR_DENIED);
-	CHECK_EQ(exo_frame_alloc(page_table_pa((uint64_t)main), EXO_ENV_SELF, 0,
-				 0, 0, 0),
+	CHECK_EQ(exo_frame_alloc(page_table_pa((uint64_t)page_table_pa),
+				 EXO_ENV_SELF, 0, 0, 0, 0),
 		 EXO_ERR_BUSY);
 	CHECK_EQ(exo_frame_alloc(EXO_FRAME_ANY, NO_SUCH_ENV, 0, 0, 0, 0),
 		 EXO_ERR_NOT_FOUND);
 	CHECK_EQ(exo_frame_free(pa + 8, 0, 0, 0, 0, 0), EXO_ERR_ALIGN);
 	CHECK_EQ(exo_frame_free(BEYOND_RAM, 0, 0, 0, 0, 0), EXO_ERR_STATE);
-	CHECK_EQ(exo_frame_free(page_table_pa((uint64_t)main), 0, 0, 0, 0, 0),
+	CHECK_EQ(exo_frame_free(page_table_pa((uint64_t)page_table_pa), 0, 0,
+				0, 0, 0),
 		 EXO_ERR_DENIED);
 	CHECK_EQ(info->frames, f0);
 }
@@ -225,7 +226,8 @@ static int child_foreign(uint64_t pa)
 
 static void test_refused(void)
 {
-	uint64_t pa = alloc_frame(), pt = page_table_pa((uint64_t)main);
+	uint64_t pa = alloc_frame();
+	uint64_t pt = page_table_pa((uint64_t)page_table_pa);
 	uint64_t info_pa = exo_pte(EXO_INFO_VA) & EXO_PTE_ADDR;
 	uint64_t sys_pa = exo_pte(EXO_SYSINFO_VA) & EXO_PTE_ADDR;
 
