@@ -166,13 +166,24 @@ uint64_t arch_pt_walk(uint64_t root_pa, uint64_t va, int *level_out)
 	return 0;
 }
 
+/* The kernel-half PML4 slots in use, found once: every space copies them. */
+static int kernel_slots[256];
+static int nkernel_slots;
+
 void arch_as_init(uint64_t root)
 {
 	uint64_t *t = table(root);
 	uint64_t *k = table(kernel_root);
 
-	for (int i = 256; i < 512; i++) {
-		t[i] = k[i];
+	if (!nkernel_slots) {
+		for (int i = 256; i < 512; i++) {
+			if (k[i] & PTE_P) {
+				kernel_slots[nkernel_slots++] = i;
+			}
+		}
+	}
+	for (int i = 0; i < nkernel_slots; i++) {
+		t[kernel_slots[i]] = k[kernel_slots[i]];
 	}
 	/*
 	 * Not writable and user-readable: every table of this address space
@@ -208,13 +219,26 @@ static void teardown_level(uint64_t t, int level, uint64_t base,
 {
 	uint64_t *e = table(t);
 	int n = level == 4 ? PT_VIEW_SLOT : 512;
+	int shift = PAGE_SHIFT + 9 * (level - 1);
 
 	for (int i = 0; i < n; i++) {
-		uint64_t va = base | ((uint64_t)i << (PAGE_SHIFT + 9 * (level - 1)));
+		uint64_t va;
 
+		/*
+		 * Most entries of a small address space are empty, and an
+		 * empty entry is all zeros (nothing else is ever written to
+		 * one): skip eight at a time.
+		 */
+		if ((i & 7) == 0 && i + 8 <= n &&
+		    !(e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] |
+		      e[i + 5] | e[i + 6] | e[i + 7])) {
+			i += 7;
+			continue;
+		}
 		if (!(e[i] & PTE_P)) {
 			continue;
 		}
+		va = base | ((uint64_t)i << shift);
 		if (level == 1) {
 			leaf(ctx, va, e[i]);
 			continue;

@@ -76,6 +76,7 @@ static int32_t entry_take(struct cap_pool *p, struct cspace *cs,
 
 	p->free_head = c->next_sibling;
 	p->used++;
+	p->ntype[type]++;
 
 	c->type = type;
 	c->rights = rights;
@@ -98,6 +99,7 @@ static int32_t entry_take(struct cap_pool *p, struct cspace *cs,
 		par->first_child = i;
 	}
 	cs->slot[slot] = i;
+	cs->used++;
 	return i;
 }
 
@@ -122,6 +124,7 @@ static void entry_destroy(struct cap_pool *p, int32_t i)
 	cs = p->ops->cspace_of(p->ctx, c->holder);
 	if (cs != NULL && cs->slot[c->slot] == i) {
 		cs->slot[c->slot] = CAP_NONE;
+		cs->used--;
 	}
 
 	if (c->prev_sibling != CAP_NONE) {
@@ -133,6 +136,7 @@ static void entry_destroy(struct cap_pool *p, int32_t i)
 		p->caps[c->next_sibling].prev_sibling = c->prev_sibling;
 	}
 
+	p->ntype[c->type]--;
 	c->type = 0;
 	c->rights = 0;
 	c->holder = 0;
@@ -200,6 +204,9 @@ void cap_pool_init(struct cap_pool *p, const struct cap_ops *ops, void *ctx)
 	}
 	p->free_head = 0;
 	p->used = 0;
+	for (i = 0; i <= EXO_CAP_ENV; i++) {
+		p->ntype[i] = 0;
+	}
 	p->ops = ops;
 	p->ctx = ctx;
 }
@@ -211,6 +218,7 @@ void cspace_init(struct cspace *cs)
 	for (s = 0; s < EXO_CAP_SLOTS; s++) {
 		cs->slot[s] = CAP_NONE;
 	}
+	cs->used = 0;
 }
 
 int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
@@ -367,7 +375,7 @@ void cap_delete_object(struct cap_pool *p, uint16_t type, uint64_t object)
 	 * Nothing is allocated meanwhile, so a freed entry cannot come back
 	 * live under us, and no visited entry can become a match later.
 	 */
-	if (type == 0) {
+	if (type == 0 || type > EXO_CAP_ENV || p->ntype[type] == 0) {
 		return;
 	}
 	for (i = 0; i < CAP_POOL_SIZE; i++) {
@@ -418,7 +426,7 @@ bool cap_holds(struct cap_pool *p, uint32_t holder, uint16_t type,
 	int32_t s;
 
 	cs = p->ops->cspace_of(p->ctx, holder);
-	if (cs == NULL) {
+	if (cs == NULL || cs->used == 0) {
 		return false;
 	}
 	for (s = 0; s < EXO_CAP_SLOTS; s++) {
@@ -441,7 +449,7 @@ uint32_t cap_count_object(struct cap_pool *p, uint16_t type, uint64_t object)
 	uint32_t n = 0;
 	int32_t i;
 
-	if (type == 0) {
+	if (type == 0 || type > EXO_CAP_ENV || p->ntype[type] == 0) {
 		return 0;
 	}
 	for (i = 0; i < CAP_POOL_SIZE; i++) {

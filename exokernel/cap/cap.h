@@ -57,6 +57,7 @@ struct cap {
 /* An environment's capability slots: pool indices or CAP_NONE. */
 struct cspace {
 	int32_t slot[EXO_CAP_SLOTS];
+	uint32_t used; /* slots not CAP_NONE: lets searches of empty ones end */
 };
 
 struct cap_ops {
@@ -80,6 +81,8 @@ struct cap_pool {
 	struct cap caps[CAP_POOL_SIZE];
 	int32_t free_head; /* free entries chained through next_sibling */
 	uint32_t used;
+	/* Live capabilities of each type: lets whole-pool scans be skipped. */
+	uint32_t ntype[EXO_CAP_ENV + 1];
 	const struct cap_ops *ops;
 	void *ctx;
 };

@@ -222,7 +222,7 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 		}
 	}
 
-	log_info("env", "%x ended: %s, code %ld", e->id,
+	log_debug("env", "%x ended: %s, code %ld", e->id,
 		 reason == EXO_EXIT_NORMAL	  ? "exit"
 		 : reason == EXO_EXIT_KILLED	  ? "destroyed"
 		 : reason == EXO_EXIT_FAULT	  ? "fault without handler"

@@ -177,7 +177,7 @@ int64_t sys_frame_alloc(uint64_t pa, uint64_t owner_id, uint64_t a2,
 		return err;
 	}
 	/* Zeroed before it changes hands: nothing leaks between owners. */
-	memset(phys_to_virt(got), 0, FRAME_SIZE);
+	arch_zero_page(phys_to_virt(got));
 	frame_list_add(&kframes, &owner->frames, got);
 	owner->info->frames++;
 	return (int64_t)got;

@@ -192,7 +192,7 @@ int kframe_alloc_zeroed(uint32_t owner, paddr_t *out)
 	int err = frame_alloc(&kframes, owner, out);
 
 	if (!err) {
-		memset(phys_to_virt(*out), 0, FRAME_SIZE);
+		arch_zero_page(phys_to_virt(*out));
 	}
 	return err;
 }

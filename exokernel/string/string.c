@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Simple loops, a word at a time where both sides are 8-byte aligned (the
- * common case for frames, upcall frames and register sets), else a byte at
- * a time. The compiler may also emit calls to memcpy and memset on its
+ * A word at a time with the CPU's string instructions where both sides
+ * are 8-byte aligned (the common case: frames, upcall frames, register
+ * sets), else a byte at a time. The compiler may also emit calls to memcpy and memset on its
  * own, so these must exist. The kernel is built with -fno-strict-aliasing,
  * which makes the word accesses well defined.
  */
 #include <stdint.h>
 #include <string.h>
 
+#include <arch/string.h>
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-		for (; n >= 8; n -= 8, d += 8, s += 8) {
-			*(uint64_t *)d = *(const uint64_t *)s;
-		}
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0 && n >= 8) {
+		size_t words = n / 8;
+
+		arch_copy_words(d, s, words);
+		d += words * 8;
+		s += words * 8;
+		n -= words * 8;
 	}
 	while (n--) {
 		*d++ = *s++;
@@ -51,12 +56,13 @@ void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 
-	if (((uintptr_t)d & 7) == 0) {
-		uint64_t w = 0x0101010101010101ull * (unsigned char)c;
+	if (((uintptr_t)d & 7) == 0 && n >= 8) {
+		size_t words = n / 8;
 
-		for (; n >= 8; n -= 8, d += 8) {
-			*(uint64_t *)d = w;
-		}
+		arch_fill_words(d, 0x0101010101010101ull * (unsigned char)c,
+				words);
+		d += words * 8;
+		n -= words * 8;
 	}
 	while (n--) {
 		*d++ = (unsigned char)c;

@@ -124,6 +124,17 @@ static inline uint64_t *arch_pt_lookup(uint64_t root, uint64_t va)
 	return t ? &t[(va >> PAGE_SHIFT) & 511] : NULL;
 }
 
+/* Zero the 4 KiB page at @p (kernel address): rep stosq, as Linux does. */
+static inline void arch_zero_page(void *p)
+{
+	uint64_t n = PAGE_SIZE / 8;
+
+	__asm__ volatile("rep stosq"
+			 : "+D"(p), "+c"(n)
+			 : "a"(0ul)
+			 : "memory");
+}
+
 /* PTE_NX when the CPU enforces it, else 0 (then the bit is reserved). */
 extern uint64_t arch_pte_nx;
 
