@@ -83,8 +83,7 @@ static void bench_trap(int trial, uint64_t prot1)
 		printf("bench: trap writes were lost\n");
 		failed = 1;
 	}
-	report("trap", TRAP_ITERS, trial,
-	       t - prot1 * TRAP_ITERS / PROT1_ITERS);
+	report("trap", TRAP_ITERS, trial, t - prot1 * TRAP_ITERS / PROT1_ITERS);
 }
 
 static int ipc_server(uint64_t arg)
