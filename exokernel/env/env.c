@@ -128,6 +128,9 @@ int env_alloc(exo_envid_t parent, struct env **out)
 	e->id = generation[i] << 8 | (uint32_t)i;
 	e->state = ENV_CREATED;
 	e->parent = parent;
+	if (env_lookup(parent)) {
+		env_lookup(parent)->nchildren++;
+	}
 	e->info_pa = info;
 	e->info = phys_to_virt(info);
 	e->info->abi_version = EXO_ABI_VERSION;
@@ -167,6 +170,11 @@ static void wake_waiters(struct env *dead)
 
 void env_reap(struct env *e)
 {
+	struct env *parent = env_lookup(e->parent);
+
+	if (parent) {
+		parent->nchildren--;
+	}
 	e->state = ENV_FREE;
 	live--;
 	sysinfo->envs = live;
@@ -175,6 +183,7 @@ void env_reap(struct env *e)
 void env_kill(struct env *e, uint32_t reason, int64_t code)
 {
 	struct env *parent;
+	bool had_children = e->nchildren != 0;
 	paddr_t pa;
 
 	if (e->state == ENV_FREE || e->state == ENV_ZOMBIE) {
@@ -210,7 +219,7 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 		curenv = NULL;
 	}
 
-	for (int i = 1; i < NENV; i++) {
+	for (int i = 1; had_children && i < NENV; i++) {
 		struct env *c = &envs[i];
 
 		if (c->state != ENV_FREE && c->state != ENV_CREATED &&
@@ -244,7 +253,7 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 	 * now that @e is past the states their deaths wake (it may have
 	 * been calling one of them).
 	 */
-	for (int i = 1; i < NENV; i++) {
+	for (int i = 1; had_children && i < NENV; i++) {
 		struct env *c = &envs[i];
 
 		if (c->state == ENV_CREATED && c->parent == e->id) {

@@ -36,6 +36,7 @@ struct env {
 	exo_envid_t id; /* generation << 8 | slot */
 	uint32_t state; /* enum env_state */
 	exo_envid_t parent; /* 0: the kernel */
+	uint32_t nchildren; /* environments whose parent this is, zombies too */
 	uint64_t root; /* page-table root (physical) */
 	struct exo_regs regs; /* saved user context when not running */
 	bool regs_fast; /* regs saved by a system call: sysret may resume */

@@ -112,6 +112,9 @@ int64_t sys_env_wait(uint64_t id, uint64_t uinfo, uint64_t a2, uint64_t a3,
 {
 	bool alive = false;
 
+	if (curenv->nchildren == 0) {
+		return EXO_ERR_NOT_FOUND;
+	}
 	for (int i = 1; i < NENV; i++) {
 		struct env *c = &envs[i];
 
