@@ -59,7 +59,7 @@ static int map_one(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags,
 		uint64_t *e = &table(t)[index_at(va, level)];
 
 		if (!(*e & PTE_P)) {
-			uint64_t n = alloc(ctx);
+			uint64_t n = alloc(ctx, level - 1);
 
 			if (!n || n >= BOOT_MAP_LIMIT) {
 				return EXO_ERR_NO_MEMORY;
@@ -109,7 +109,7 @@ int arch_mmu_init(uint64_t phys_end, arch_pt_alloc_fn alloc, void *ctx)
 	/* Without EFER.NXE the NX bit is reserved and would fault. */
 	nx = nx_enabled ? PTE_NX : 0;
 
-	root = alloc(ctx);
+	root = alloc(ctx, 4);
 	if (!root || root >= BOOT_MAP_LIMIT) {
 		return EXO_ERR_NO_MEMORY;
 	}
@@ -204,7 +204,7 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 		if (!(*e & PTE_P)) {
 			uint64_t n;
 
-			if (!alloc || !(n = alloc(ctx))) {
+			if (!alloc || !(n = alloc(ctx, level - 1))) {
 				return NULL;
 			}
 			*e = n | PTE_P | PTE_W | PTE_U;
@@ -214,43 +214,23 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 	return &table(t)[index_at(va, 1)];
 }
 
-static void teardown_level(uint64_t t, int level, uint64_t base,
-			   arch_leaf_fn leaf, arch_table_fn tablefn, void *ctx)
+void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx)
 {
-	uint64_t *e = table(t);
-	int n = level == 4 ? PT_VIEW_SLOT : 512;
-	int shift = PAGE_SHIFT + 9 * (level - 1);
+	uint64_t *e = table(table_pa);
 
-	for (int i = 0; i < n; i++) {
-		uint64_t va;
-
+	for (int i = 0; i < 512; i++) {
 		/*
-		 * Most entries of a small address space are empty, and an
-		 * empty entry is all zeros (nothing else is ever written to
-		 * one): skip eight at a time.
+		 * Most entries are empty, and an empty entry is all zeros
+		 * (nothing else is ever written to one): skip eight at a time.
 		 */
-		if ((i & 7) == 0 && i + 8 <= n &&
+		if ((i & 7) == 0 &&
 		    !(e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] |
 		      e[i + 5] | e[i + 6] | e[i + 7])) {
 			i += 7;
 			continue;
 		}
-		if (!(e[i] & PTE_P)) {
-			continue;
+		if (e[i] & PTE_P) {
+			leaf(ctx, e[i]);
 		}
-		va = base | ((uint64_t)i << shift);
-		if (level == 1) {
-			leaf(ctx, va, e[i]);
-			continue;
-		}
-		teardown_level(e[i] & PTE_ADDR, level - 1, va, leaf, tablefn,
-			       ctx);
-		tablefn(ctx, e[i] & PTE_ADDR);
 	}
-}
-
-void arch_as_teardown(uint64_t root, arch_leaf_fn leaf, arch_table_fn table_fn,
-		      void *ctx)
-{
-	teardown_level(root, 4, 0, leaf, table_fn, ctx);
 }

@@ -107,7 +107,9 @@ int env_alloc(exo_envid_t parent, struct env **out)
 		return EXO_ERR_LIMIT;
 	}
 	memset(e, 0, sizeof(*e));
-	e->root = vm_pt_alloc(NULL);
+	frame_list_init(&e->pt_leaf);
+	frame_list_init(&e->pt_upper);
+	e->root = vm_pt_alloc(NULL, 4);
 	if (!e->root) {
 		return EXO_ERR_NO_MEMORY;
 	}

@@ -63,6 +63,8 @@ struct env {
 	struct exo_env_info *info; /* its info page, via the direct map */
 	paddr_t info_pa;
 	struct frame_list frames; /* frames it owns */
+	/* Its page-table pages below the root: last level, and the rest. */
+	struct frame_list pt_leaf, pt_upper;
 	struct cspace cspace;
 	struct exo_exit_info exit; /* valid once ENV_ZOMBIE */
 };

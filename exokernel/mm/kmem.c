@@ -69,7 +69,7 @@ static paddr_t find_room(const struct boot_info *bi, uint64_t size,
 	return 0;
 }
 
-static uint64_t pt_alloc(void *ctx)
+static uint64_t pt_alloc(void *ctx, int level)
 {
 	paddr_t pa;
 

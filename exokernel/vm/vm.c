@@ -19,15 +19,20 @@
 
 int64_t vm_kernel_frames;
 
-uint64_t vm_pt_alloc(void *ctx)
+uint64_t vm_pt_alloc(void *ctx, int level)
 {
+	struct env *e = ctx;
 	paddr_t pa;
 
-	(void)ctx;
 	if (kframe_alloc_zeroed(FRAME_OWNER_KERNEL, &pa)) {
 		return 0;
 	}
 	vm_kernel_frames++;
+	/* Remembered, so teardown visits tables instead of scanning for them. */
+	if (e && level < 4) {
+		frame_list_add(&kframes, level == 1 ? &e->pt_leaf : &e->pt_upper,
+			       pa);
+	}
 	return pa;
 }
 
@@ -115,7 +120,7 @@ int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
 	}
 
 	/* Resources: page tables, then the revocation record. */
-	slot = arch_pt_slot(target->root, va, vm_pt_alloc, NULL);
+	slot = arch_pt_slot(target->root, va, vm_pt_alloc, target);
 	if (!slot) {
 		return EXO_ERR_NO_MEMORY;
 	}
@@ -321,7 +326,7 @@ int copy_to_user(struct env *e, uaddr_t uva, const void *src, size_t len)
 
 int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa)
 {
-	uint64_t *slot = arch_pt_slot(e->root, va, vm_pt_alloc, NULL);
+	uint64_t *slot = arch_pt_slot(e->root, va, vm_pt_alloc, e);
 
 	if (!slot) {
 		return EXO_ERR_NO_MEMORY;
@@ -331,27 +336,29 @@ int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa)
 	return 0;
 }
 
-static void teardown_leaf(void *ctx, uint64_t va, uint64_t pte)
+static void teardown_leaf(void *ctx, uint64_t pte)
 {
 	(void)ctx;
-	(void)va;
 	frame_unref(&kframes, pte & PTE_ADDR);
-}
-
-static void teardown_table(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	frame_unref(&kframes, pa);
-	vm_kernel_frames--;
 }
 
 void vm_teardown(struct env *e)
 {
+	paddr_t pa;
+
 	/* Never free the tables the CPU is walking. */
 	if (arch_current_root() == e->root) {
 		arch_switch_root(arch_mmu_root());
 	}
-	arch_as_teardown(e->root, teardown_leaf, teardown_table, NULL);
+	while (frame_list_pop(&kframes, &e->pt_leaf, &pa) == 0) {
+		arch_pt_leaves(pa, teardown_leaf, NULL);
+		frame_unref(&kframes, pa);
+		vm_kernel_frames--;
+	}
+	while (frame_list_pop(&kframes, &e->pt_upper, &pa) == 0) {
+		frame_unref(&kframes, pa);
+		vm_kernel_frames--;
+	}
 	frame_unref(&kframes, e->root);
 	vm_kernel_frames--;
 	e->root = 0;

@@ -79,8 +79,11 @@ int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa);
 /* vm_teardown - unmap everything and free every page-table page. */
 void vm_teardown(struct env *e);
 
-/* A zeroed page-table frame owned by the kernel, for arch_pt_slot. */
-uint64_t vm_pt_alloc(void *ctx);
+/*
+ * A zeroed page-table frame owned by the kernel, for arch_pt_slot; with
+ * @ctx an environment, it is remembered in that environment's lists.
+ */
+uint64_t vm_pt_alloc(void *ctx, int level);
 
 /* Kernel frames held for environments (page tables, info pages). */
 extern int64_t vm_kernel_frames;

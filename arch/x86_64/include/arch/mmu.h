@@ -47,8 +47,12 @@ static inline uint64_t virt_to_phys(const void *va)
 	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v - DMAP_BASE;
 }
 
-/* Supplies zeroed page-table pages: their physical address, or 0 if none. */
-typedef uint64_t (*arch_pt_alloc_fn)(void *ctx);
+/*
+ * Supplies zeroed page-table pages: their physical address, or 0 if none.
+ * @level is the level of the table wanted: 4 for a root, 3 and 2 for the
+ * middle levels, 1 for a last-level table (whose entries map pages).
+ */
+typedef uint64_t (*arch_pt_alloc_fn)(void *ctx, int level);
 
 /*
  * arch_mmu_init - build the kernel's final page tables and switch to them:
@@ -138,17 +142,14 @@ static inline void arch_zero_page(void *p)
 /* PTE_NX when the CPU enforces it, else 0 (then the bit is reserved). */
 extern uint64_t arch_pte_nx;
 
-/* Called by arch_as_teardown for each present leaf and each table page. */
-typedef void (*arch_leaf_fn)(void *ctx, uint64_t va, uint64_t pte);
-typedef void (*arch_table_fn)(void *ctx, uint64_t pa);
+/* Called by arch_pt_leaves for each present entry of a last-level table. */
+typedef void (*arch_leaf_fn)(void *ctx, uint64_t pte);
 
 /*
- * arch_as_teardown - visit every present user leaf entry under @root, then
- * every user page-table page below the root (the root itself is the
- * caller's). Entries are not cleared.
+ * arch_pt_leaves - call @leaf for every present entry of the last-level
+ * table at @table_pa (entries are not cleared).
  */
-void arch_as_teardown(uint64_t root, arch_leaf_fn leaf, arch_table_fn table,
-		      void *ctx);
+void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx);
 
 /* Physical address of the page tables in use. */
 uint64_t arch_mmu_root(void);
