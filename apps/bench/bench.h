@@ -42,4 +42,13 @@
 #define ENV_SWITCH_ITERS (50000 / BENCH_SCALE)
 #define SPAWN_EXIT_WAIT_ITERS (1000 / BENCH_SCALE)
 
+/*
+ * prot1 and trap use the first page of a region this many pages long, all
+ * touched (Appel & Li protect pages of a heap). On Linux each protection
+ * then splits the region's mapping and the next merges it back; protecting
+ * a mapping of its own one page costs Linux less than half as much. Axolotl
+ * keeps no regions, so its one-page mapping is the same case.
+ */
+#define PROT_REGION_PAGES 100
+
 #endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux twins of the kernel benchmarks (bench.c), from the same
+ * definitions (bench.h). A static host program that scripts/bench
+ * --vs-linux packs into an initramfs and boots under the same QEMU; it
+ * prints the same lines,
+ *
+ *   BENCH <name> <operations> <trial> <tsc cycles>
+ *
+ * then ends QEMU through isa-debug-exit (status 33 when every benchmark
+ * measured something, 3 otherwise).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define DEBUG_EXIT_PORT 0xf4 /* QEMU's isa-debug-exit, as scripts/bench */
+
+static int failed;
+static volatile uint64_t *page; /* the first of PROT_REGION_PAGES */
+static long page_size;
+
+static inline uint64_t read_cycles(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
+{
+	if (cycles == 0) {
+		printf("bench: %s measured nothing\n", name);
+		failed = 1;
+	}
+	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
+	       (unsigned long)cycles);
+	fflush(stdout);
+}
+
+/* The TSC's rate against CLOCK_MONOTONIC over about 50 ms. */
+static uint64_t tsc_hz(void)
+{
+	struct timespec a, b;
+	uint64_t c0, c1;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	c0 = read_cycles();
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (b.tv_sec - a.tv_sec) * 1000000000ll + b.tv_nsec -
+		     a.tv_nsec;
+	} while (ns < 50000000);
+	c1 = read_cycles();
+	return (c1 - c0) * 1000000000ull / (uint64_t)ns;
+}
+
+static void bench_null(int trial)
+{
+	uint64_t t0 = read_cycles();
+
+	for (int i = 0; i < NULL_SYSCALL_ITERS; i++) {
+		syscall(SYS_getpid);
+	}
+	report("null_syscall", NULL_SYSCALL_ITERS, trial, read_cycles() - t0);
+}
+
+static void unprotect(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if (((uintptr_t)si->si_addr & ~(uintptr_t)(page_size - 1)) !=
+	    (uintptr_t)page) {
+		static const char msg[] = "bench: unexpected fault\n";
+
+		write(1, msg, sizeof(msg) - 1);
+		_exit(1);
+	}
+	mprotect((void *)page, page_size, PROT_READ | PROT_WRITE);
+}
+
+/* prot1: mprotect of one page, alternating read-only/read-write. */
+static uint64_t bench_prot1(int trial)
+{
+	uint64_t t0 = read_cycles(), t;
+
+	for (int i = 0; i < PROT1_ITERS; i++) {
+		mprotect((void *)page, page_size,
+			 (i & 1) ? PROT_READ | PROT_WRITE : PROT_READ);
+	}
+	t = read_cycles() - t0;
+	report("prot1", PROT1_ITERS, trial, t);
+	return t;
+}
+
+/* trap: [protect; write -> SIGSEGV -> unprotect -> resume] less prot1. */
+static void bench_trap(int trial, uint64_t prot1)
+{
+	uint64_t t0, t;
+
+	t0 = read_cycles();
+	for (int i = 0; i < TRAP_ITERS; i++) {
+		mprotect((void *)page, page_size, PROT_READ);
+		*page = (uint64_t)i; /* faults; the handler unprotects */
+	}
+	t = read_cycles() - t0;
+	if (*page != (uint64_t)(TRAP_ITERS - 1)) {
+		printf("bench: trap writes were lost\n");
+		failed = 1;
+	}
+	report("trap", TRAP_ITERS, trial, t - prot1 * TRAP_ITERS / PROT1_ITERS);
+}
+
+/* ipc_rtt: one 8-byte message each way through two pipes. */
+static void bench_ipc(int trial)
+{
+	int to[2], from[2];
+	uint64_t m = 0, t0;
+	pid_t pid;
+
+	if (pipe(to) || pipe(from)) {
+		failed = 1;
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		while (read(to[0], &m, sizeof(m)) == sizeof(m)) {
+			m++;
+			write(from[1], &m, sizeof(m));
+		}
+		_exit(0);
+	}
+	close(to[0]);
+	close(from[1]);
+	/* One round first so the server is waiting when the clock starts. */
+	write(to[1], &m, sizeof(m));
+	read(from[0], &m, sizeof(m));
+	t0 = read_cycles();
+	for (int i = 0; i < IPC_RTT_ITERS; i++) {
+		write(to[1], &m, sizeof(m));
+		read(from[0], &m, sizeof(m));
+	}
+	report("ipc_rtt", IPC_RTT_ITERS, trial, read_cycles() - t0);
+	if (m != IPC_RTT_ITERS + 1) {
+		printf("bench: IPC replies were wrong\n");
+		failed = 1;
+	}
+	close(to[1]);
+	close(from[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/* env_switch: two processes on one CPU calling sched_yield. */
+static void bench_switch(int trial)
+{
+	int ready[2];
+	cpu_set_t one;
+	uint64_t t0;
+	pid_t pid;
+	char c = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	if (pipe(ready)) {
+		failed = 1;
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		write(ready[1], &c, 1);
+		for (;;) {
+			sched_yield();
+		}
+	}
+	read(ready[0], &c, 1);
+	close(ready[0]);
+	close(ready[1]);
+	sched_yield();
+	t0 = read_cycles();
+	for (int i = 0; i < ENV_SWITCH_ITERS; i++) {
+		sched_yield();
+	}
+	/* Each iteration is two switches: there and back. */
+	report("env_switch", 2ul * ENV_SWITCH_ITERS, trial, read_cycles() - t0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* spawn_exit_wait's twin (fork_exit_wait): fork, _exit(0), waitpid. */
+static void bench_spawn(int trial)
+{
+	uint64_t t0 = read_cycles();
+	int status;
+
+	for (int i = 0; i < SPAWN_EXIT_WAIT_ITERS; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			_exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			printf("bench: fork, exit, wait failed\n");
+			failed = 1;
+			return;
+		}
+	}
+	report("spawn_exit_wait", SPAWN_EXIT_WAIT_ITERS, trial,
+	       read_cycles() - t0);
+}
+
+/* Ends QEMU with status (code << 1) | 1; powers off if that fails. */
+static void finish(int code)
+{
+	fflush(stdout);
+	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0) {
+		outl((unsigned)code, DEBUG_EXIT_PORT);
+	}
+	sync();
+	reboot(RB_POWER_OFF);
+	exit(code);
+}
+
+int main(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = unprotect;
+	sa.sa_flags = SA_SIGINFO;
+	page_size = sysconf(_SC_PAGESIZE);
+	if (sigaction(SIGSEGV, &sa, NULL)) {
+		printf("bench: set-up failed\n");
+		finish(1);
+	}
+	printf("BENCH-TSC-HZ %lu\n", (unsigned long)tsc_hz());
+	for (int t = 0; t < BENCH_TRIALS; t++) {
+		bench_null(t);
+		/*
+		 * The region lives only for prot1 and trap, so that fork in
+		 * the later benchmarks does not copy it.
+		 */
+		page = mmap(NULL, PROT_REGION_PAGES * page_size,
+			    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (page == MAP_FAILED) {
+			printf("bench: cannot map the region\n");
+			finish(1);
+		}
+		memset((void *)page, 0, PROT_REGION_PAGES * page_size);
+		bench_trap(t, bench_prot1(t));
+		munmap((void *)page, PROT_REGION_PAGES * page_size);
+		bench_ipc(t);
+		bench_switch(t);
+		bench_spawn(t);
+	}
+	printf("bench: done%s\n", failed ? " with failures" : "");
+	finish(failed ? 1 : 16);
+	return failed;
+}
