@@ -202,11 +202,6 @@ void *kmalloc(size_t size)
 	return heap_alloc(&kheap, size);
 }
 
-void *kzalloc(size_t size)
-{
-	return heap_zalloc(&kheap, size);
-}
-
 void kfree(void *p)
 {
 	kassert(heap_free(&kheap, p) == 0);

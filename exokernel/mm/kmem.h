@@ -32,7 +32,6 @@ int kframe_alloc_zeroed(uint32_t owner, paddr_t *out);
 
 /* kmalloc/kfree on the kernel heap. */
 void *kmalloc(size_t size);
-void *kzalloc(size_t size);
 void kfree(void *p);
 
 /* Physical end of RAM covered by the frame table and direct map. */

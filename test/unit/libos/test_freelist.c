@@ -17,27 +17,9 @@
 #include <exo/errors.h>
 
 #include "alloc/freelist.h"
+#include "fakes/page_source.h"
 
-#define MAX_RUNS 4096
-#define FAKE_MAX_RUN 1024 /* bigger runs are refused, as a source would */
 #define CHUNK_BYTES (FL_CHUNK_PAGES * FL_PAGE_SIZE)
-
-struct fake_run {
-	void *pages;
-	size_t count;
-};
-
-struct fake_source {
-	struct fake_run runs[MAX_RUNS];
-	size_t nruns;
-	size_t pages_out;
-	size_t budget; /* pages it will still hand out */
-	size_t alloc_calls;
-	size_t free_calls;
-	size_t last_alloc_count;
-	void *last_freed;
-	size_t last_free_count;
-};
 
 struct reports {
 	size_t count;
@@ -51,51 +33,6 @@ static struct freelist fl;
 static struct alloc *a = &fl.base;
 static struct reports rep;
 static size_t refused; /* pointers expect_refused_free saw refused */
-
-static void *fake_alloc_pages(void *ctx, size_t count)
-{
-	struct fake_source *s = ctx;
-	void *p;
-
-	s->alloc_calls++;
-	s->last_alloc_count = count;
-	if (count == 0 || count > FAKE_MAX_RUN || count > s->budget ||
-	    s->nruns == MAX_RUNS) {
-		return NULL;
-	}
-	p = aligned_alloc(FL_PAGE_SIZE, count * FL_PAGE_SIZE);
-	assert_non_null(p);
-	memset(p, 0xa5, count * FL_PAGE_SIZE);
-	s->runs[s->nruns].pages = p;
-	s->runs[s->nruns].count = count;
-	s->nruns++;
-	s->pages_out += count;
-	s->budget -= count;
-	return p;
-}
-
-static void fake_free_pages(void *ctx, void *pages, size_t count)
-{
-	struct fake_source *s = ctx;
-	size_t i;
-
-	s->free_calls++;
-	s->last_freed = pages;
-	s->last_free_count = count;
-	for (i = 0; i < s->nruns; i++) {
-		if (s->runs[i].pages == pages) {
-			break;
-		}
-	}
-	if (i == s->nruns) {
-		fail_msg("free_pages of a run never handed out: %p", pages);
-	}
-	assert_int_equal(s->runs[i].count, count);
-	s->pages_out -= count;
-	s->budget += count;
-	free(pages);
-	s->runs[i] = s->runs[--s->nruns];
-}
 
 static const struct alloc_page_ops fake_ops = {
 	.alloc_pages = fake_alloc_pages,

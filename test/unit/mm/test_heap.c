@@ -13,81 +13,16 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fakes/page_source.h"
+
 #include <exo/errors.h>
 
 #include "mm/heap.h"
-
-#define MAX_RUNS 4096
-/* The fake refuses bigger runs outright, as a real source would. */
-#define FAKE_MAX_RUN 1024
-
-struct fake_run {
-	void *pages;
-	size_t count;
-};
-
-struct fake_source {
-	struct fake_run runs[MAX_RUNS]; /* outstanding runs */
-	size_t nruns;
-	size_t pages_out; /* pages in outstanding runs */
-	size_t budget; /* pages it will still hand out */
-	size_t alloc_calls;
-	size_t free_calls;
-	size_t last_alloc_count; /* count of the last alloc_pages call */
-	void *last_freed;
-	size_t last_free_count;
-};
 
 static struct fake_source src;
 static struct heap heap;
 /* Pages the source gave to heaps other than @heap. */
 static size_t pages_elsewhere;
-
-static void *fake_alloc_pages(void *ctx, size_t count)
-{
-	struct fake_source *s = ctx;
-	void *p;
-
-	s->alloc_calls++;
-	s->last_alloc_count = count;
-	if (count == 0 || count > FAKE_MAX_RUN || count > s->budget ||
-	    s->nruns == MAX_RUNS) {
-		return NULL;
-	}
-	p = aligned_alloc(HEAP_PAGE_SIZE, count * HEAP_PAGE_SIZE);
-	assert_non_null(p);
-	/* Garbage, so nothing relies on fresh pages being zero. */
-	memset(p, 0xa5, count * HEAP_PAGE_SIZE);
-	s->runs[s->nruns].pages = p;
-	s->runs[s->nruns].count = count;
-	s->nruns++;
-	s->pages_out += count;
-	s->budget -= count;
-	return p;
-}
-
-static void fake_free_pages(void *ctx, void *pages, size_t count)
-{
-	struct fake_source *s = ctx;
-	size_t i;
-
-	s->free_calls++;
-	s->last_freed = pages;
-	s->last_free_count = count;
-	for (i = 0; i < s->nruns; i++) {
-		if (s->runs[i].pages == pages) {
-			break;
-		}
-	}
-	if (i == s->nruns) {
-		fail_msg("free_pages of a run never handed out: %p", pages);
-	}
-	assert_int_equal(s->runs[i].count, count);
-	s->pages_out -= count;
-	s->budget += count;
-	free(pages);
-	s->runs[i] = s->runs[--s->nruns];
-}
 
 static const struct heap_page_ops fake_ops = {
 	.alloc_pages = fake_alloc_pages,
