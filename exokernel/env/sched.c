@@ -4,7 +4,9 @@
  * ENV_SLICE_TICKS timer ticks. Which thread of an environment uses the
  * slice is the environment's business: when the timer takes the CPU away,
  * the saved context is handed back to its preemption upcall the next time
- * it runs (visible revocation).
+ * it runs (visible revocation). An environment with a preemption upcall
+ * that runs alone gets the upcall at the end of each of its slices all the
+ * same, so its own scheduler sees every slice boundary.
  */
 #include <stdint.h>
 
@@ -196,6 +198,21 @@ _Noreturn void kernel_user_trap(uint64_t vector, uint64_t error, uint64_t addr)
 		}
 		e->slice_left = ENV_SLICE_TICKS;
 		e->info->slices++;
+		/*
+		 * Nobody else wants the CPU, so the environment keeps it, but
+		 * its slice did end: tell its own scheduler, as if it had
+		 * lost the CPU and got it straight back, so that its threads
+		 * take turns even when it runs alone.
+		 */
+		if (e->preempt_entry && !on_xstack(e)) {
+			e->info->preemptions++;
+			if (upcall_push(e, e->preempt_entry, EXO_UPCALL_PREEMPT,
+					0, 0, 0)) {
+				e->exit.rip = e->regs.rip;
+				env_kill(e, EXO_EXIT_UPCALL_FAULT, 0);
+				sched_next();
+			}
+		}
 	}
 	arch_user_resume(&e->regs, 0);
 }

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * For implementations of the scheduler interface ("sched"): the thread
+ * descriptor a policy works on, the versioned state format every policy
+ * exports and imports, how to register a policy, and helpers they share.
+ *
+ * A policy embeds struct sched first in its own state, keeps its ops
+ * static, and announces itself:
+ *
+ *	static struct my_sched me = { .base.ops = &my_ops };
+ *	SCHED_IMPL(my_impl, "sched.mine", &my_ops, &me.base,
+ *		   LIBOS_PRIO_MODULE);
+ *
+ * Policies are pure logic: no system calls, no clock of their own (@now
+ * is passed in), memory only through realloc/free (sched.stride and
+ * sched.edf grow their heap in attach). The host tests link them as they
+ * are and drive them with a fake clock.
+ */
+#ifndef LIBOS_SCHED_IMPL_H
+#define LIBOS_SCHED_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exo/abi.h>
+#include <libos/sched.h>
+#include <libos/slot.h>
+
+/* Thread states (thread.state, and sched_thread_rec.state). */
+#define SCHED_T_NEW 0 /* created, not yet queued */
+#define SCHED_T_RUNNABLE 1 /* queued */
+#define SCHED_T_RUNNING 2 /* the one on the CPU (never queued) */
+#define SCHED_T_BLOCKED 3 /* on blocked_on (mutex, cond, sem, join) */
+#define SCHED_T_SLEEPING 4 /* until wake_at */
+#define SCHED_T_EXITED 5 /* ended, not yet joined */
+
+/*
+ * The thread descriptor. The first group is what the state format
+ * carries; the second is scratch of the policy serving now (links and
+ * keys, rebuilt by import); the third is the machinery's. Every field is
+ * guarded by the preemption-off section.
+ */
+struct thread {
+	/* Carried by the state format. */
+	uint32_t id; /* 1 = main; never reused while alive */
+	uint32_t state; /* SCHED_T_* */
+	struct sched_param param; /* as set; policies never change it */
+	int32_t eff_prio; /* prio with inheritance (sched.prio) */
+	uint32_t flags; /* THREAD_F_* */
+	uint64_t pass; /* sched.stride: virtual time of the next quantum */
+	uint64_t abs_deadline; /* sched.edf: of the current job */
+	uint64_t next_release; /* sched.edf: of the next job */
+	uint64_t budget_left; /* sched.edf: of the current job */
+	uint64_t wake_at; /* SLEEPING: tick to wake at */
+	uint64_t runtime; /* ticks charged by tick() */
+	struct sched_obj *blocked_on; /* BLOCKED, SLEEPING: on what */
+
+	/* The serving policy's scratch. */
+	struct thread *q_next, *q_prev; /* run-queue links */
+	uint64_t q_seq; /* enqueue order (FIFO among equals) */
+	uint32_t heap_idx; /* position in a heap policy's array, +1 */
+	uint32_t q_rank; /* export: position in run order */
+	uint32_t all_idx; /* position in the policy's thread array, +1 */
+
+	/* The machinery's. */
+	struct thread *wait_next; /* in blocked_on's waiter list */
+	struct thread *sleep_next; /* in the sleep list */
+	struct sched_obj *held; /* mutexes held (linked by held_next) */
+	struct thread *all_next, *all_prev; /* every thread */
+	struct sched_obj join_obj; /* what a joiner blocks on */
+	struct exo_regs regs; /* saved context while not running */
+	uint32_t saved_preempt_off; /* sched_preempt_off when switched out */
+	uint32_t joined; /* a joiner is waiting (or has taken it) */
+	uint64_t stack_base, stack_size; /* mapping, guard page below */
+	void *(*fn)(void *);
+	void *arg;
+	void *retval;
+	void *tls[TLS_KEYS];
+};
+
+/* thread.flags */
+#define THREAD_F_JOB_DONE 0x1u /* sched.edf: waiting for its next release */
+#define THREAD_F_MISSED 0x2u /* sched.edf: this job missed its deadline */
+
+/*
+ * The state format, version 1: a header, then one record per thread, all
+ * little-endian, fixed width. Clocks are absolute ticks of the exporting
+ * program (the importer runs in the same program, so they stay valid).
+ *
+ *	magic	SCHED_STATE_MAGIC
+ *	version	SCHED_STATE_VERSION; an importer refuses a major it does not
+ *		know (the high 16 bits) and ignores fields beyond what it
+ *		knows of a newer minor (record_size says how far to skip)
+ *	count	records that follow
+ *	record_size  sizeof(struct sched_thread_rec) of the exporter
+ *	policy	name of the exporting policy (NUL-padded)
+ *	now	the exporter's clock at export
+ *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes
+ *
+ * Record: id, state (SCHED_T_*; RUNNING is the thread that was on the
+ * CPU), blocked_on (object kind and id, 0 if none), queue_pos (0 is the
+ * next to run among RUNNABLE threads; ~0 for threads not queued),
+ * param, eff_prio, flags, pass, abs_deadline, next_release, budget_left,
+ * wake_at, runtime.
+ */
+#define SCHED_STATE_MAGIC 0x54534843534f5841ull /* "AXOSCHST" */
+#define SCHED_STATE_VERSION 0x00010000u /* 1.0 */
+#define SCHED_STATE_MAJOR(v) ((v) >> 16)
+#define SCHED_QPOS_NONE 0xffffffffu
+
+struct sched_thread_rec {
+	uint32_t id;
+	uint32_t state;
+	uint32_t blocked_kind; /* SCHED_OBJ_* */
+	uint32_t blocked_id;
+	uint32_t queue_pos;
+	int32_t eff_prio;
+	int32_t prio;
+	uint32_t tickets;
+	uint64_t period, deadline, budget;
+	uint64_t pass;
+	uint64_t abs_deadline;
+	uint64_t next_release;
+	uint64_t budget_left;
+	uint64_t wake_at;
+	uint64_t runtime;
+	uint32_t flags;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sched_thread_rec) == 112, "record layout");
+_Static_assert(offsetof(struct sched_thread_rec, period) == 32,
+	       "record layout");
+_Static_assert(offsetof(struct sched_thread_rec, runtime) == 96,
+	       "record layout");
+
+#define SCHED_POLICY_NAME 16
+
+struct sched_state {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t count;
+	uint32_t record_size;
+	uint32_t reserved;
+	char policy[SCHED_POLICY_NAME];
+	uint64_t now;
+	uint64_t checksum;
+	struct sched_thread_rec rec[];
+};
+_Static_assert(sizeof(struct sched_state) == 56, "state header layout");
+_Static_assert(offsetof(struct sched_state, checksum) == 48,
+	       "state header layout");
+
+/* Bytes of a state with @threads records. */
+static inline size_t sched_state_size(size_t threads)
+{
+	return sizeof(struct sched_state) +
+	       threads * sizeof(struct sched_thread_rec);
+}
+
+/*
+ * SCHED_IMPL - announce @self (a struct sched * whose ops are @ops) as
+ * implementation @name of "sched", with priority @prio (LIBOS_PRIO_*).
+ */
+#define SCHED_IMPL(var, name_, ops_, self_, prio_)                            \
+	LIBOS_IMPL(var) = {                                                    \
+		.iface = "sched",                                              \
+		.major = SCHED_IFACE_MAJOR,                                    \
+		.minor = SCHED_IFACE_MINOR,                                    \
+		.name = (name_),                                               \
+		.ops_size = sizeof(struct sched_ops),                          \
+		.ops = (ops_),                                                 \
+		.self = (self_),                                               \
+		.priority = (prio_),                                           \
+	}
+
+/*
+ * Defaults for policies without inheritance or their own waiter order:
+ * block and release do nothing; before is FIFO (false: keep order).
+ */
+void sched_default_block(struct sched *s, struct thread *t,
+			 struct sched_obj *obj);
+void sched_default_release(struct sched *s, struct thread *owner,
+			   struct sched_obj *obj);
+bool sched_default_before(struct sched *s, const struct thread *a,
+			  const struct thread *b);
+
+/*
+ * Checks shared by every policy's attach and set_param: prio in range,
+ * tickets in range, and period/deadline/budget either all zero or
+ * 0 < budget <= deadline <= period. Return: 0 or EXO_ERR_INVALID.
+ */
+int sched_param_check(const struct sched_param *p);
+
+/* Fill zero prio/tickets with the defaults (before sched_param_check). */
+void sched_param_defaults(struct sched_param *p);
+
+/*
+ * Every thread a policy has attached, in an array it grows with realloc
+ * (thread.all_idx is each one's place, +1), so export can visit them all.
+ */
+struct sched_set {
+	struct thread **v;
+	uint32_t n, cap;
+};
+
+/* Make room for one more. Return: 0 or EXO_ERR_NO_MEMORY. */
+int sched_set_reserve(struct sched_set *set);
+/* Add @t (room reserved), and remove it. */
+void sched_set_add(struct sched_set *set, struct thread *t);
+void sched_set_remove(struct sched_set *set, struct thread *t);
+void sched_set_free(struct sched_set *set);
+
+/*
+ * A binary min-heap of threads keyed by a 64-bit value the policy reads
+ * through @key (ties: lower q_seq first); thread.heap_idx is each one's
+ * place, +1. Room is reserved in attach (sched_heap_reserve) so push never
+ * fails.
+ */
+struct sched_heap {
+	struct thread **v;
+	uint32_t n, cap;
+	uint64_t (*key)(const struct thread *t);
+};
+
+int sched_heap_reserve(struct sched_heap *h, uint32_t want);
+void sched_heap_push(struct sched_heap *h, struct thread *t);
+struct thread *sched_heap_pop(struct sched_heap *h);
+void sched_heap_remove(struct sched_heap *h, struct thread *t);
+static inline struct thread *sched_heap_min(const struct sched_heap *h)
+{
+	return h->n ? h->v[0] : NULL;
+}
+void sched_heap_free(struct sched_heap *h);
+
+/*
+ * sched_state_write - export helper: write the header (policy @name, @now)
+ * and one record per thread of @set into @buf (@cap bytes). A queued
+ * thread's position is its q_rank, which the policy sets first (it knows
+ * its own order). Return: bytes written, or EXO_ERR_TOO_BIG.
+ */
+int64_t sched_state_write(const struct sched_set *set, const char *name,
+			  struct sched_state *buf, size_t cap, uint64_t now);
+
+/*
+ * sched_rank_by - sort the @n threads of @v by @key (ties by q_seq) and
+ * set their q_rank to @first + their place. For heap policies' export:
+ * the heap array is sorted in place (a sorted array is a valid heap),
+ * so heap_idx must be refreshed afterwards.
+ */
+void sched_rank_by(struct thread **v, uint32_t n,
+		   uint64_t (*key)(const struct thread *t), uint32_t first);
+
+/*
+ * sched_state_check - is @st a state this code can read? Return: 0, or
+ * EXO_ERR_CORRUPT (magic, size or checksum wrong), EXO_ERR_NOSYS
+ * (another major version).
+ */
+int sched_state_check(const struct sched_state *st);
+
+/*
+ * sched_state_apply - copy record @r into descriptor @t (every field of
+ * the format; blocked_on is the machinery's and is not touched).
+ */
+void sched_state_apply(struct thread *t, const struct sched_thread_rec *r);
+
+/*
+ * sched_state_import - the import every policy shares: check @st, then
+ * for each record resolve the thread, apply the record, attach it
+ * (through @s's ops), and finally enqueue the RUNNABLE ones in queue_pos
+ * order. On error every thread attached so far is detached again.
+ * Return: as struct sched_ops.import_state.
+ */
+int sched_state_import(struct sched *s, const struct sched_state *st,
+		       sched_resolve_fn resolve, void *ctx, uint64_t now);
+
+/* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64). */
+uint64_t sched_state_sum(const void *p, size_t n);
+
+#endif

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched.edf: earliest deadline first for periodic threads, with
+ * admission control; threads without a period run in the background.
+ *
+ * A periodic thread has (period, relative deadline, budget), in ticks,
+ * with 0 < budget <= deadline <= period. Its k-th job is released at
+ * r_k = r_0 + k * period, must be done by r_k + deadline, and may run for
+ * budget ticks; the thread says a job is done with thread_wait_period()
+ * and sleeps until the next release.
+ *
+ * Admission: a periodic thread is accepted only if the density of the
+ * whole set stays at most one, sum(budget_i / deadline_i) <= 1. For
+ * deadline = period that is the exact EDF test (utilisation <= 1); for
+ * shorter deadlines it is sufficient. The sum is computed exactly, as a
+ * fraction; a set whose fraction would not fit 64 bits is refused
+ * rather than rounded. A refused attach or set_param returns
+ * EXO_ERR_LIMIT and changes nothing. The test is O(n) in the periodic
+ * threads, run only when a thread joins or changes its parameters.
+ *
+ * Dispatch: among periodic threads with a released job and budget left,
+ * the earliest absolute deadline runs (a binary heap: O(log n)); a woken
+ * job with an earlier deadline than the running one preempts it. Only
+ * when none is ready do background threads run, round-robin. A job that
+ * exhausts its budget is demoted to the background until its next
+ * release (so an endless loop in a periodic thread cannot starve the
+ * others, or the background, beyond its budget); a job still running at
+ * its deadline counts as a miss.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exo/errors.h>
+#include <libos/sched_impl.h>
+
+#include "fifo.h"
+#include "policies.h"
+
+struct edf {
+	struct sched base; /* first: the slot hands out &base */
+	struct sched_heap ready; /* released jobs with budget, by deadline */
+	struct sched_fifo bg; /* background and depleted threads */
+	struct sched_set all;
+	uint64_t seq;
+	struct sched_stats st;
+};
+
+static struct edf *edf_of(struct sched *s)
+{
+	return container_of(s, struct edf, base);
+}
+
+static uint64_t deadline_key(const struct thread *t)
+{
+	return t->abs_deadline;
+}
+
+static bool periodic(const struct thread *t)
+{
+	return t->param.period != 0;
+}
+
+/* Start the job released at t->next_release. */
+static void release(struct thread *t)
+{
+	t->abs_deadline = t->next_release + t->param.deadline;
+	t->next_release += t->param.period;
+	t->budget_left = t->param.budget;
+	t->flags &= ~(THREAD_F_JOB_DONE | THREAD_F_MISSED);
+}
+
+/* Release every job due by @now; an unfinished one counts as missed. */
+static void catch_up(struct edf *e, struct thread *t, uint64_t now)
+{
+	while (periodic(t) && now >= t->next_release &&
+	       (t->budget_left == 0 || (t->flags & THREAD_F_JOB_DONE))) {
+		if (!(t->flags & (THREAD_F_JOB_DONE | THREAD_F_MISSED))) {
+			e->st.deadline_misses++;
+		}
+		release(t);
+	}
+}
+
+static void note_miss(struct edf *e, struct thread *t, uint64_t now)
+{
+	if (periodic(t) && now > t->abs_deadline &&
+	    !(t->flags & (THREAD_F_MISSED | THREAD_F_JOB_DONE))) {
+		t->flags |= THREAD_F_MISSED;
+		e->st.deadline_misses++;
+	}
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* *@num / *@den += @b / @d, exactly. Return: false on overflow. */
+static bool add_frac(uint64_t *num, uint64_t *den, uint64_t b, uint64_t d)
+{
+	uint64_t g = gcd(*den, d), l, x, y;
+
+	if (__builtin_mul_overflow(*den / g, d, &l) ||
+	    __builtin_mul_overflow(*num, l / *den, &x) ||
+	    __builtin_mul_overflow(b, l / d, &y) ||
+	    __builtin_add_overflow(x, y, num)) {
+		return false;
+	}
+	*den = l;
+	g = gcd(*num, *den);
+	if (g > 1) {
+		*num /= g;
+		*den /= g;
+	}
+	return true;
+}
+
+/*
+ * Would the periodic threads of @e, with @t's parameters replaced by @p
+ * (@t NULL: plus a new thread with @p), have density at most one? The
+ * sum is exact (a fraction over the least common multiple of the
+ * deadlines); a set whose fraction does not fit 64 bits is refused.
+ */
+static int admit(struct edf *e, const struct thread *t,
+		 const struct sched_param *p)
+{
+	uint64_t num = 0, den = 1;
+	int err = sched_param_check(p);
+
+	if (err) {
+		return err;
+	}
+	if (p->period && !add_frac(&num, &den, p->budget, p->deadline)) {
+		return EXO_ERR_LIMIT;
+	}
+	for (uint32_t i = 0; i < e->all.n; i++) {
+		const struct thread *o = e->all.v[i];
+
+		if (o == t || !periodic(o)) {
+			continue;
+		}
+		if (!add_frac(&num, &den, o->param.budget,
+			      o->param.deadline)) {
+			return EXO_ERR_LIMIT;
+		}
+	}
+	return num <= den ? 0 : EXO_ERR_LIMIT;
+}
+
+static int edf_attach(struct sched *s, struct thread *t, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+	int err = admit(e, NULL, &t->param);
+
+	if (!err) {
+		err = sched_set_reserve(&e->all);
+	}
+	if (!err) {
+		err = sched_heap_reserve(&e->ready, e->all.n + 1);
+	}
+	if (err) {
+		e->st.refused++;
+		return err;
+	}
+	if (periodic(t) && t->next_release == 0) {
+		t->next_release = now;
+		release(t);
+	}
+	sched_set_add(&e->all, t);
+	return 0;
+}
+
+static void edf_detach(struct sched *s, struct thread *t)
+{
+	struct edf *e = edf_of(s);
+
+	sched_set_remove(&e->all, t);
+}
+
+static void push(struct edf *e, struct thread *t, uint64_t now)
+{
+	catch_up(e, t, now);
+	if (periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE)) {
+		t->q_seq = e->seq++;
+		t->state = SCHED_T_RUNNABLE;
+		sched_heap_push(&e->ready, t);
+	} else {
+		sched_fifo_push(&e->bg, t);
+	}
+}
+
+static void edf_enqueue(struct sched *s, struct thread *t, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+
+	push(e, t, now);
+	e->st.enqueues++;
+}
+
+static void edf_dequeue(struct sched *s, struct thread *t)
+{
+	struct edf *e = edf_of(s);
+
+	if (t->heap_idx) {
+		sched_heap_remove(&e->ready, t);
+	} else {
+		sched_fifo_remove(&e->bg, t);
+	}
+}
+
+static struct thread *edf_pick_next(struct sched *s, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+	struct thread *t = sched_heap_pop(&e->ready);
+
+	if (!t) {
+		t = sched_fifo_pop(&e->bg);
+	}
+	if (t) {
+		t->state = SCHED_T_RUNNING;
+		e->st.picks++;
+	}
+	return t;
+}
+
+static bool ready_now(const struct thread *t)
+{
+	return periodic(t) && t->budget_left &&
+	       !(t->flags & THREAD_F_JOB_DONE);
+}
+
+static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
+		     bool slice_end, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+	struct thread *next;
+
+	cur->runtime += ran;
+	if (periodic(cur) && !(cur->flags & THREAD_F_JOB_DONE)) {
+		cur->budget_left -= ran < cur->budget_left ? ran
+							   : cur->budget_left;
+		note_miss(e, cur, now);
+	}
+	if (!slice_end) {
+		return false;
+	}
+	e->st.ticks++;
+	catch_up(e, cur, now);
+	next = sched_heap_min(&e->ready);
+	if (ready_now(cur)) {
+		/* A job with budget yields only to an earlier deadline. */
+		if (!next || next->abs_deadline >= cur->abs_deadline) {
+			return false;
+		}
+	} else if (!next && !e->bg.n) {
+		return false;
+	}
+	e->st.preempt_requests++;
+	return true;
+}
+
+static bool edf_preempts(struct sched *s, const struct thread *cur,
+			 const struct thread *woken)
+{
+	if (!ready_now(woken)) {
+		return false;
+	}
+	return !ready_now(cur) || woken->abs_deadline < cur->abs_deadline;
+}
+
+static bool edf_before(struct sched *s, const struct thread *a,
+		       const struct thread *b)
+{
+	if (ready_now(a) != ready_now(b)) {
+		return ready_now(a);
+	}
+	return ready_now(a) && a->abs_deadline < b->abs_deadline;
+}
+
+static int edf_set_param(struct sched *s, struct thread *t,
+			 const struct sched_param *p, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+	bool queued = t->state == SCHED_T_RUNNABLE;
+	int err = admit(e, t, p);
+
+	if (err) {
+		e->st.refused++;
+		return err;
+	}
+	if (queued) {
+		edf_dequeue(s, t);
+	}
+	if (p->period && (!periodic(t) || p->period != t->param.period ||
+			  p->deadline != t->param.deadline)) {
+		/* A new periodic regime starts with a job now. */
+		t->param = *p;
+		t->next_release = now;
+		release(t);
+	} else {
+		t->param = *p;
+	}
+	if (queued) {
+		t->state = SCHED_T_NEW;
+		push(e, t, now);
+	}
+	return 0;
+}
+
+static void edf_stats(struct sched *s, struct sched_stats *out)
+{
+	struct edf *e = edf_of(s);
+
+	*out = e->st;
+	out->threads = e->all.n;
+	out->runnable = e->ready.n + e->bg.n;
+}
+
+static int64_t edf_export(struct sched *s, struct sched_state *buf,
+			  size_t cap, uint64_t now)
+{
+	struct edf *e = edf_of(s);
+
+	sched_rank_by(e->ready.v, e->ready.n, deadline_key, 0);
+	for (uint32_t i = 0; i < e->ready.n; i++) {
+		e->ready.v[i]->heap_idx = i + 1;
+	}
+	sched_fifo_rank(&e->bg, e->ready.n);
+	return sched_state_write(&e->all, "sched.edf", buf, cap, now);
+}
+
+static int edf_import(struct sched *s, const struct sched_state *st,
+		      sched_resolve_fn resolve, void *ctx, uint64_t now)
+{
+	return sched_state_import(s, st, resolve, ctx, now);
+}
+
+static const struct sched_ops edf_ops = {
+	.attach = edf_attach,
+	.detach = edf_detach,
+	.enqueue = edf_enqueue,
+	.dequeue = edf_dequeue,
+	.pick_next = edf_pick_next,
+	.tick = edf_tick,
+	.preempts = edf_preempts,
+	.block = sched_default_block,
+	.release = sched_default_release,
+	.before = edf_before,
+	.set_param = edf_set_param,
+	.stats = edf_stats,
+	.export_state = edf_export,
+	.import_state = edf_import,
+};
+
+struct sched *sched_edf_new(void)
+{
+	struct edf *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		return NULL;
+	}
+	e->base.ops = &edf_ops;
+	e->ready.key = deadline_key;
+	return &e->base;
+}
+
+void sched_edf_delete(struct sched *s)
+{
+	struct edf *e = edf_of(s);
+
+	sched_set_free(&e->all);
+	sched_heap_free(&e->ready);
+	free(e);
+}
+
+static struct edf edf_default = {
+	.base.ops = &edf_ops,
+	.ready.key = deadline_key,
+};
+
+SCHED_IMPL(edf_impl, "sched.edf", &edf_ops, &edf_default.base,
+	   LIBOS_PRIO_MODULE);
