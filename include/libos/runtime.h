@@ -46,6 +46,30 @@ typedef int (*fault_handler_fn)(struct exo_upcall_frame *frame);
 int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt);
 
 /*
+ * Hooks for libOS parts that need upcalls of their own (the thread
+ * scheduler), next to the program's handlers above, which keep working.
+ *
+ * An upcall hook runs on the exception stack with the frame, like a
+ * handler, and may rewrite frame->regs to resume something else.
+ *
+ * libos_set_preempt_hook - run @fn (instead of the program's preempt
+ * handler) at the end of each time slice (see docs/syscalls.md,
+ * Upcalls); NULL removes it. @fn returns 0, or non-zero to end the
+ * environment with that code.
+ *
+ * libos_set_fault_filter - offer every fault to @fn first; it returns 1
+ * when it took the fault (resume frame->regs as left, or it ended the
+ * program), 0 to pass it on to the fault handler, or, if there is none,
+ * to the kernel (the environment ends as without a handler). NULL
+ * removes it.
+ *
+ * Both map the exception stack on first use. Return: 0 or EXO_ERR_*.
+ */
+typedef int (*upcall_hook_fn)(struct exo_upcall_frame *frame);
+int libos_set_preempt_hook(upcall_hook_fn fn);
+int libos_set_fault_filter(upcall_hook_fn fn);
+
+/*
  * spawn_fn - start a child environment running @fn(@arg) in a copy of
  * this address space: read-only pages are shared, writable ones copied
  * into frames the child owns. The child inherits the fault and preemption

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* malloc and friends: the C face of whatever serves the "alloc" slot. */
+/*
+ * malloc and friends: the C face of whatever serves the "alloc" slot.
+ * Thread-safe: each call runs with preemption off (<libos/sched.h>), so
+ * no other thread enters the allocator while one is inside it, whichever
+ * implementation serves.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,12 +12,16 @@
 #include <string.h>
 
 #include <libos/alloc.h>
+#include <libos/sched.h>
 
 void *malloc(size_t n)
 {
 	struct alloc *a = alloc_current();
-	void *p = a ? alloc_malloc(a, n) : NULL;
+	void *p;
 
+	sched_preempt_disable();
+	p = a ? alloc_malloc(a, n) : NULL;
+	sched_preempt_enable();
 	if (p == NULL) {
 		errno = ENOMEM;
 	}
@@ -24,7 +33,9 @@ void free(void *p)
 	struct alloc *a = alloc_current();
 
 	if (p && a) {
+		sched_preempt_disable();
 		alloc_free(a, p);
+		sched_preempt_enable();
 	}
 }
 
@@ -56,8 +67,10 @@ void *realloc(void *p, size_t n)
 		errno = EINVAL;
 		return NULL;
 	}
+	sched_preempt_disable();
 	if (n == 0) {
 		alloc_realloc(a, p, 0); /* frees p */
+		sched_preempt_enable();
 		return NULL;
 	}
 	alloc_stats(a, &before);
@@ -67,5 +80,6 @@ void *realloc(void *p, size_t n)
 		alloc_stats(a, &after);
 		errno = after.bad_frees != before.bad_frees ? EINVAL : ENOMEM;
 	}
+	sched_preempt_enable();
 	return q;
 }

@@ -4,6 +4,7 @@
  * an exception stack plus the upcall entry for faults, and page system
  * calls over the read-only view of our own page tables for children.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -17,19 +18,39 @@
 #define SCRATCH_VA 0x00007c0000000000ul
 
 static fault_handler_fn fault_fn, preempt_fn;
+static upcall_hook_fn preempt_hook, fault_filter;
 
 void libos_upcall(struct exo_upcall_frame *f);
+static int upcall_register(void);
 
 void libos_upcall(struct exo_upcall_frame *f)
 {
-	fault_handler_fn fn = f->kind == EXO_UPCALL_FAULT ? fault_fn
-							   : preempt_fn;
 	int r;
 
-	if (!fn) {
+	if (f->kind == EXO_UPCALL_FAULT) {
+		if (fault_filter && fault_filter(f)) {
+			return;
+		}
+		if (!fault_fn) {
+			/*
+			 * Only the filter wanted faults, and it did not want
+			 * this one: withdraw the fault entry and resume, so
+			 * the fault happens again and the kernel ends us as
+			 * it ends any environment without a handler.
+			 */
+			exo_env_set_upcall(EXO_ENV_SELF, 0,
+					   (uint64_t)exo_upcall_entry,
+					   XSTACK_TOP, 0, 0);
+			return;
+		}
+		r = fault_fn(f);
+	} else if (preempt_hook) {
+		r = preempt_hook(f);
+	} else if (preempt_fn) {
+		r = preempt_fn(f);
+	} else {
 		return; /* a lost slice nobody asked about: just resume */
 	}
-	r = fn(f);
 	if (r) {
 		exit(r);
 	}
@@ -54,9 +75,12 @@ int map_anon(uint64_t va, uint64_t n)
 	return 0;
 }
 
-int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+/* Tell the kernel which upcalls we take now, on our exception stack. */
+static int upcall_register(void)
 {
 	static int have_stack;
+	bool faults = fault_fn || fault_filter;
+	bool preempts = preempt_fn || preempt_hook;
 	int err;
 
 	if (!have_stack) {
@@ -67,12 +91,28 @@ int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
 		}
 		have_stack = 1;
 	}
+	return (int)exo_env_set_upcall(
+		EXO_ENV_SELF, faults ? (uint64_t)exo_upcall_entry : 0,
+		preempts ? (uint64_t)exo_upcall_entry : 0, XSTACK_TOP, 0, 0);
+}
+
+int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+{
 	fault_fn = fn;
 	preempt_fn = preempt;
-	return (int)exo_env_set_upcall(EXO_ENV_SELF,
-				       (uint64_t)exo_upcall_entry,
-				       preempt ? (uint64_t)exo_upcall_entry : 0,
-				       XSTACK_TOP, 0, 0);
+	return upcall_register();
+}
+
+int libos_set_preempt_hook(upcall_hook_fn fn)
+{
+	preempt_hook = fn;
+	return upcall_register();
+}
+
+int libos_set_fault_filter(upcall_hook_fn fn)
+{
+	fault_filter = fn;
+	return upcall_register();
 }
 
 static int (*volatile spawn_entry)(uint64_t);
@@ -84,8 +124,8 @@ static _Noreturn void child_start(void)
 	 * The copied address space holds the handlers and their exception
 	 * stack; the kernel's registration is per environment, so renew it.
 	 */
-	if ((fault_fn || preempt_fn) &&
-	    set_fault_handler(fault_fn, preempt_fn)) {
+	if ((fault_fn || preempt_fn || fault_filter || preempt_hook) &&
+	    upcall_register()) {
 		exit(EXO_ERR_FAULT);
 	}
 	exit(spawn_entry(spawn_arg));

@@ -369,8 +369,8 @@ static uint64_t edf_sim(struct sched *s, uint32_t n, uint64_t len,
 		}
 		if (cur->param.period && left[cur->id] &&
 		    --left[cur->id] == 0) {
-			cur->flags |= THREAD_F_JOB_DONE;
 			sched_tick(s, cur, 1, false, now);
+			cur->flags |= THREAD_F_JOB_DONE;
 			cur->state = SCHED_T_SLEEPING;
 			jobs_done[cur->id]++;
 			cur = NULL;

@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The thread machinery: descriptors and stacks, switching, blocking
+ * objects, sleep, thread-local data, and preemption from the kernel's
+ * upcall at the end of each time slice. The policy serving the "sched"
+ * slot decides who runs; everything here is the same for every policy.
+ *
+ * One CPU, so mutual exclusion is "no other thread runs": every change to
+ * a descriptor, a queue or an object happens with sched_preempt_off
+ * raised. The preemption upcall honours it: if a slice ends inside such a
+ * section (or inside thread_switch, whose registers are half loaded), it
+ * only notes sched_preempt_wanted and resumes; the section's end then
+ * yields. Otherwise it charges the running thread, asks the policy, and
+ * switches by swapping the frame's registers for the next thread's.
+ *
+ * Each thread keeps the preempt-off count it was switched out with: a
+ * thread that blocked inside a section gets it back when it runs again,
+ * a preempted one had none.
+ *
+ * Stacks: slot i of [THREAD_STACKS_BASE, +THREAD_MAX * SLOT) holds a
+ * stack at its top; everything below it in the slot is never mapped, so
+ * an overflow faults there and the fault filter reports which thread
+ * overflowed. Slots of joined threads keep their pages for the next.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exo/errors.h>
+#include <libos/runtime.h>
+#include <libos/sched_impl.h>
+
+#define THREAD_STACKS_BASE 0x0000680000000000ul
+#define SLOT (16ul << 20)
+#define RFLAGS_IF 0x200ul
+#define STACK_OVERFLOW_EXIT 139 /* 128 + SIGSEGV, as a shell reports it */
+
+_Static_assert(THREAD_STACK_MAX + EXO_PAGE_SIZE <= SLOT, "guard below stack");
+_Static_assert(THREAD_STACKS_BASE + THREAD_MAX * SLOT <= 0x0000700000000000ul,
+	       "thread stacks stay in their region");
+
+LIBOS_SLOT(sched_slot) = {
+	.iface = "sched",
+	.major = SCHED_IFACE_MAJOR,
+	.minor = SCHED_IFACE_MINOR,
+	.ops_size = sizeof(struct sched_ops),
+};
+
+void thread_switch(struct exo_regs *save, const struct exo_regs *load,
+		   uint32_t preempt_off);
+extern char thread_switch_end[];
+extern void (*sched_preempt_pending_hook)(void);
+
+static exo_envid_t owner; /* environment whose threads these are; 0: none */
+static struct sched *pol;
+static struct thread main_thread;
+static struct thread *cur;
+static struct thread *all_head; /* every thread not yet joined */
+static struct thread *sleepers; /* by wake_at */
+static uint32_t nthreads, next_id;
+static uint64_t charged_at; /* tick cur was last charged up to */
+static uint64_t switches, preemptions;
+static uint32_t tls_keys;
+static struct sched_obj sleep_obj = { .kind = SCHED_OBJ_SLEEP };
+
+/* Stack slots: free ones (LIFO, so mapped ones are reused first). */
+static struct thread *slot_thread[THREAD_MAX];
+static uint64_t slot_mapped[THREAD_MAX]; /* bytes mapped at the top */
+static uint32_t slot_free[THREAD_MAX], nslot_free, slots_used;
+
+static uint64_t now_ticks(void)
+{
+	return exo_sys_info()->ticks;
+}
+
+/* Charge cur for the ticks since it was last charged. */
+static void charge(bool slice_end, bool *again)
+{
+	uint64_t now = now_ticks();
+	bool r = sched_tick(pol, cur, now - charged_at, slice_end, now);
+
+	charged_at = now;
+	if (again) {
+		*again = r;
+	}
+}
+
+static void sleeper_insert(struct thread *t)
+{
+	struct thread **pp = &sleepers;
+
+	while (*pp && (*pp)->wake_at <= t->wake_at) {
+		pp = &(*pp)->sleep_next;
+	}
+	t->sleep_next = *pp;
+	*pp = t;
+}
+
+/* Queue every sleeper due by @now. Return: one should preempt cur. */
+static bool wake_sleepers(uint64_t now)
+{
+	bool preempt = false;
+
+	while (sleepers && sleepers->wake_at <= now) {
+		struct thread *t = sleepers;
+
+		sleepers = t->sleep_next;
+		t->sleep_next = NULL;
+		t->blocked_on = NULL;
+		sched_enqueue(pol, t, now);
+		if (cur->state == SCHED_T_RUNNING &&
+		    sched_preempts(pol, cur, t)) {
+			preempt = true;
+		}
+	}
+	return preempt;
+}
+
+static _Noreturn void all_blocked(void)
+{
+	printf("sched: every thread is blocked and none sleeps: deadlock\n");
+	exit(EXO_ERR_STATE);
+}
+
+/*
+ * Run the next thread; cur has been queued, blocked, put to sleep or
+ * ended. Called with preemption off; returns (in cur) when cur runs
+ * again, with the count it had.
+ */
+static void schedule(void)
+{
+	struct thread *prev = cur, *next;
+	uint64_t now = now_ticks();
+
+	wake_sleepers(now);
+	while (!(next = sched_pick_next(pol, now))) {
+		if (!sleepers) {
+			all_blocked();
+		}
+		/*
+		 * Everyone sleeps: give the CPU to other environments until
+		 * the first is due (alone, this polls the clock).
+		 */
+		exo_yield(EXO_ENV_ANY, 0, 0, 0, 0, 0);
+		now = now_ticks();
+		wake_sleepers(now);
+	}
+	charged_at = now;
+	if (next == prev) {
+		return;
+	}
+	cur = next;
+	switches++;
+	prev->saved_preempt_off = sched_preempt_off;
+	thread_switch(&prev->regs, &next->regs, next->saved_preempt_off);
+}
+
+/* Yield if a slice ended inside a section, or a wake asked for it. */
+static void pending(void)
+{
+	sched_preempt_wanted = 0;
+	if (!owner || owner != exo_env_info()->id) {
+		return;
+	}
+	sched_preempt_disable();
+	charge(false, NULL);
+	sched_enqueue(pol, cur, now_ticks());
+	schedule();
+	sched_preempt_off--;
+}
+
+static int on_preempt(struct exo_upcall_frame *f)
+{
+	struct thread *prev = cur, *next;
+	uint64_t now;
+	bool again;
+
+	if (owner != exo_env_info()->id) {
+		return 0; /* a spawned copy: these threads are not ours */
+	}
+	if (sched_preempt_off || (f->regs.rip >= (uint64_t)thread_switch &&
+				  f->regs.rip < (uint64_t)thread_switch_end)) {
+		sched_preempt_wanted = 1;
+		return 0;
+	}
+	sched_preempt_off = 1;
+	charge(true, &again);
+	now = now_ticks();
+	if (wake_sleepers(now)) {
+		again = true;
+	}
+	if (!again) {
+		sched_preempt_off = 0;
+		return 0;
+	}
+	sched_enqueue(pol, prev, now);
+	next = sched_pick_next(pol, now);
+	sched_preempt_wanted = 0;
+	if (next == prev) {
+		sched_preempt_off = 0;
+		return 0;
+	}
+	prev->regs = f->regs;
+	prev->saved_preempt_off = 0;
+	f->regs = next->regs;
+	cur = next;
+	switches++;
+	preemptions++;
+	sched_preempt_off = next->saved_preempt_off;
+	return 0;
+}
+
+static int on_fault(struct exo_upcall_frame *f)
+{
+	uint64_t slot, top;
+	struct thread *t;
+
+	if (f->kind != EXO_UPCALL_FAULT || f->vector != 14 ||
+	    f->addr < THREAD_STACKS_BASE ||
+	    f->addr >= THREAD_STACKS_BASE + (uint64_t)THREAD_MAX * SLOT) {
+		return 0;
+	}
+	slot = (f->addr - THREAD_STACKS_BASE) / SLOT;
+	t = slot_thread[slot];
+	top = THREAD_STACKS_BASE + (slot + 1) * SLOT;
+	if (!t || f->addr >= top - t->stack_size) {
+		return 0;
+	}
+	printf("sched: thread %u overflowed its stack (%lu KiB): fault at "
+	       "0x%lx, %lu bytes below it, rip 0x%lx\n",
+	       t->id, (unsigned long)(t->stack_size / 1024),
+	       (unsigned long)f->addr,
+	       (unsigned long)(top - t->stack_size - f->addr),
+	       (unsigned long)f->regs.rip);
+	exit(STACK_OVERFLOW_EXIT);
+}
+
+/*
+ * Make the calling flow the main thread and start preemption, once per
+ * environment. A spawned child starts with a copy of its parent's
+ * threads: they are not its own, and it may not start threads of its
+ * own if the copied policy holds any.
+ */
+static int start(void)
+{
+	struct sched_stats st;
+	int err;
+
+	if (owner && owner == exo_env_info()->id) {
+		return 0;
+	}
+	pol = sched_current();
+	if (!pol) {
+		return EXO_ERR_STATE;
+	}
+	sched_stats(pol, &st);
+	if (st.threads) {
+		return EXO_ERR_STATE;
+	}
+	memset(&main_thread, 0, sizeof(main_thread));
+	main_thread.id = 1;
+	sched_param_defaults(&main_thread.param);
+	main_thread.join_obj.kind = SCHED_OBJ_JOIN;
+	main_thread.join_obj.id = 1;
+	err = sched_attach(pol, &main_thread, now_ticks());
+	if (err) {
+		return err;
+	}
+	main_thread.state = SCHED_T_RUNNING;
+	cur = &main_thread;
+	all_head = &main_thread;
+	sleepers = NULL;
+	nthreads = 1;
+	next_id = 2;
+	charged_at = now_ticks();
+	sched_preempt_pending_hook = pending;
+	err = libos_set_fault_filter(on_fault);
+	if (!err) {
+		err = libos_set_preempt_hook(on_preempt);
+	}
+	if (err) {
+		sched_detach(pol, &main_thread);
+		return err;
+	}
+	owner = exo_env_info()->id;
+	return 0;
+}
+
+/* Stacks. */
+
+static int stack_get(uint64_t size, uint32_t *slot_out)
+{
+	uint32_t slot;
+	uint64_t top;
+	int err;
+
+	if (nslot_free) {
+		slot = slot_free[--nslot_free];
+	} else if (slots_used < THREAD_MAX) {
+		slot = slots_used++;
+	} else {
+		return EXO_ERR_LIMIT;
+	}
+	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
+	if (slot_mapped[slot] < size) {
+		err = map_anon(top - size, (size - slot_mapped[slot]) /
+						   EXO_PAGE_SIZE);
+		if (err) {
+			slot_free[nslot_free++] = slot;
+			return err;
+		}
+		slot_mapped[slot] = size;
+	}
+	*slot_out = slot;
+	return 0;
+}
+
+static void slot_put(uint32_t slot)
+{
+	slot_thread[slot] = NULL;
+	slot_free[nslot_free++] = slot;
+}
+
+static uint32_t slot_of(const struct thread *t)
+{
+	return (uint32_t)((t->stack_base - THREAD_STACKS_BASE) / SLOT);
+}
+
+/* Threads. */
+
+static _Noreturn void thread_entry(struct thread *t)
+{
+	sched_preempt_enable(); /* the section schedule() switched in */
+	thread_exit(t->fn(t->arg));
+}
+
+static bool is_thread(const struct thread *t)
+{
+	for (struct thread *u = all_head; u; u = u->all_next) {
+		if (u == t) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
+		  const struct thread_attr *attr)
+{
+	uint64_t size = THREAD_STACK_DEFAULT, top;
+	struct thread *t;
+	uint32_t slot;
+	int err;
+
+	if (!fn) {
+		return EXO_ERR_INVALID;
+	}
+	if (attr && attr->stack_size) {
+		size = (attr->stack_size + EXO_PAGE_SIZE - 1) &
+		       ~(EXO_PAGE_SIZE - 1);
+		if (size > THREAD_STACK_MAX) {
+			return EXO_ERR_INVALID;
+		}
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	sched_preempt_disable();
+	err = start();
+	if (err) {
+		goto err_free;
+	}
+	if (attr) {
+		t->param = attr->param;
+	}
+	sched_param_defaults(&t->param);
+	err = sched_param_check(&t->param);
+	if (err) {
+		goto err_free;
+	}
+	if (nthreads >= THREAD_MAX) {
+		err = EXO_ERR_LIMIT;
+		goto err_free;
+	}
+	err = stack_get(size, &slot);
+	if (err) {
+		goto err_free;
+	}
+	t->id = next_id++;
+	t->eff_prio = t->param.prio;
+	t->join_obj.kind = SCHED_OBJ_JOIN;
+	t->join_obj.id = t->id;
+	err = sched_attach(pol, t, now_ticks());
+	if (err) {
+		goto err_put_stack;
+	}
+	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
+	t->stack_base = top - size;
+	t->stack_size = size;
+	slot_thread[slot] = t;
+	t->fn = fn;
+	t->arg = arg;
+	/* As if thread_entry(t) had been called, in a section. */
+	t->regs.rip = (uint64_t)thread_entry;
+	t->regs.rsp = top - 8;
+	t->regs.rdi = (uint64_t)t;
+	t->regs.rflags = RFLAGS_IF;
+	t->saved_preempt_off = 1;
+	t->all_next = all_head;
+	if (all_head) {
+		all_head->all_prev = t;
+	}
+	all_head = t;
+	nthreads++;
+	sched_enqueue(pol, t, now_ticks());
+	*out = t;
+	if (sched_preempts(pol, cur, t)) {
+		sched_preempt_wanted = 1;
+	}
+	sched_preempt_enable();
+	return 0;
+
+err_put_stack:
+	slot_put(slot);
+err_free:
+	sched_preempt_enable();
+	free(t);
+	return err;
+}
+
+/* Wait list of an object: FIFO; the policy picks whom to wake. */
+static void wait_append(struct sched_obj *o, struct thread *t)
+{
+	struct thread **pp = &o->wait_head;
+
+	while (*pp) {
+		pp = &(*pp)->wait_next;
+	}
+	t->wait_next = NULL;
+	*pp = t;
+}
+
+/* Take the waiter the policy prefers (the first among equals). */
+static struct thread *wait_take(struct sched_obj *o)
+{
+	struct thread **bp = NULL, *best;
+
+	for (struct thread **pp = &o->wait_head; *pp; pp = &(*pp)->wait_next) {
+		if (!bp || sched_before(pol, *pp, *bp)) {
+			bp = pp;
+		}
+	}
+	if (!bp) {
+		return NULL;
+	}
+	best = *bp;
+	*bp = best->wait_next;
+	best->wait_next = NULL;
+	return best;
+}
+
+/* Block cur on @o (already on its wait list if it has one). */
+static void block_on(struct sched_obj *o, uint32_t state)
+{
+	charge(false, NULL);
+	cur->state = state;
+	cur->blocked_on = o;
+	sched_block(pol, cur, o);
+	schedule();
+}
+
+/* @t stops waiting and is queued; a more urgent one preempts cur. */
+static void wake(struct thread *t)
+{
+	t->blocked_on = NULL;
+	sched_enqueue(pol, t, now_ticks());
+	if (sched_preempts(pol, cur, t)) {
+		sched_preempt_wanted = 1;
+	}
+}
+
+_Noreturn void thread_exit(void *ret)
+{
+	struct thread *t, *j;
+
+	if (!owner || owner != exo_env_info()->id || cur == &main_thread) {
+		exit((int)(intptr_t)ret);
+	}
+	sched_preempt_disable();
+	t = cur;
+	t->retval = ret;
+	charge(false, NULL);
+	/* Mutexes still held are given up, as if unlocked. */
+	while (t->held) {
+		mutex_unlock((struct mutex *)t->held);
+	}
+	t->state = SCHED_T_EXITED;
+	sched_detach(pol, t);
+	j = wait_take(&t->join_obj);
+	if (j) {
+		wake(j);
+	}
+	schedule();
+	for (;;) {
+		/* An exited thread is never picked again. */
+	}
+}
+
+int thread_join(struct thread *t, void **ret)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	if (start() || t == cur || !is_thread(t) || t == &main_thread) {
+		err = EXO_ERR_INVALID;
+		goto out;
+	}
+	if (t->joined) {
+		err = EXO_ERR_BUSY;
+		goto out;
+	}
+	t->joined = 1;
+	if (t->state != SCHED_T_EXITED) {
+		wait_append(&t->join_obj, cur);
+		block_on(&t->join_obj, SCHED_T_BLOCKED);
+	}
+	if (ret) {
+		*ret = t->retval;
+	}
+	if (t->all_prev) {
+		t->all_prev->all_next = t->all_next;
+	} else {
+		all_head = t->all_next;
+	}
+	if (t->all_next) {
+		t->all_next->all_prev = t->all_prev;
+	}
+	slot_put(slot_of(t));
+	nthreads--;
+	free(t);
+out:
+	sched_preempt_enable();
+	return err;
+}
+
+void thread_yield(void)
+{
+	sched_preempt_disable();
+	if (!start()) {
+		charge(false, NULL);
+		sched_enqueue(pol, cur, now_ticks());
+		schedule();
+	}
+	sched_preempt_wanted = 0;
+	sched_preempt_enable();
+}
+
+void thread_sleep(uint64_t ticks)
+{
+	sched_preempt_disable();
+	if (!start()) {
+		cur->wake_at = now_ticks() + ticks;
+		sleeper_insert(cur);
+		block_on(&sleep_obj, SCHED_T_SLEEPING);
+	}
+	sched_preempt_enable();
+}
+
+void thread_wait_period(void)
+{
+	sched_preempt_disable();
+	if (start()) {
+		goto out;
+	}
+	if (!cur->param.period) {
+		charge(false, NULL);
+		sched_enqueue(pol, cur, now_ticks());
+		schedule();
+		goto out;
+	}
+	/* Charge the job's last ticks (and judge its deadline) first. */
+	charge(false, NULL);
+	cur->flags |= THREAD_F_JOB_DONE;
+	cur->wake_at = cur->next_release;
+	sleeper_insert(cur);
+	block_on(&sleep_obj, SCHED_T_SLEEPING);
+out:
+	sched_preempt_enable();
+}
+
+struct thread *thread_self(void)
+{
+	sched_preempt_disable();
+	if (start()) {
+		sched_preempt_enable();
+		return NULL;
+	}
+	sched_preempt_enable();
+	return cur;
+}
+
+uint32_t thread_id(const struct thread *t)
+{
+	return t ? t->id : 0;
+}
+
+int thread_set_param(struct thread *t, const struct sched_param *p)
+{
+	struct sched_param q = *p;
+	int err;
+
+	sched_param_defaults(&q);
+	sched_preempt_disable();
+	err = start();
+	if (!err) {
+		err = is_thread(t) ? sched_set_param(pol, t, &q, now_ticks())
+				   : EXO_ERR_INVALID;
+	}
+	if (!err && t != cur && t->state == SCHED_T_RUNNABLE &&
+	    sched_preempts(pol, cur, t)) {
+		sched_preempt_wanted = 1;
+	}
+	sched_preempt_enable();
+	return err;
+}
+
+void thread_get_param(const struct thread *t, struct sched_param *out)
+{
+	*out = t->param;
+}
+
+void thread_sched_stats(struct sched_stats *out, uint64_t *sw, uint64_t *pre)
+{
+	sched_preempt_disable();
+	if (out) {
+		if (start()) {
+			memset(out, 0, sizeof(*out));
+		} else {
+			sched_stats(pol, out);
+		}
+	}
+	if (sw) {
+		*sw = switches;
+	}
+	if (pre) {
+		*pre = preemptions;
+	}
+	sched_preempt_enable();
+}
+
+/* Mutexes. */
+
+static void obj_init(struct sched_obj *o, uint32_t kind)
+{
+	static uint32_t ids;
+
+	if (o->kind != kind) {
+		o->kind = kind;
+		o->id = ++ids;
+	}
+}
+
+void mutex_init(struct mutex *m)
+{
+	memset(m, 0, sizeof(*m));
+	obj_init(&m->obj, SCHED_OBJ_MUTEX);
+}
+
+static void take(struct thread *t, struct sched_obj *o)
+{
+	o->owner = t;
+	o->held_next = t->held;
+	t->held = o;
+}
+
+int mutex_trylock(struct mutex *m)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	err = start();
+	if (err) {
+		goto out;
+	}
+	obj_init(&m->obj, SCHED_OBJ_MUTEX);
+	if (m->obj.owner == cur) {
+		err = EXO_ERR_STATE;
+	} else if (m->obj.owner) {
+		err = EXO_ERR_BUSY;
+	} else {
+		take(cur, &m->obj);
+	}
+out:
+	sched_preempt_enable();
+	return err;
+}
+
+int mutex_lock(struct mutex *m)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	err = start();
+	if (err) {
+		goto out;
+	}
+	obj_init(&m->obj, SCHED_OBJ_MUTEX);
+	if (m->obj.owner == cur) {
+		err = EXO_ERR_STATE;
+	} else if (!m->obj.owner) {
+		take(cur, &m->obj);
+	} else {
+		/* mutex_unlock hands it over: we own it when we run. */
+		wait_append(&m->obj, cur);
+		block_on(&m->obj, SCHED_T_BLOCKED);
+	}
+out:
+	sched_preempt_enable();
+	return err;
+}
+
+/* Give @o up (held by cur) to its most urgent waiter, if any. */
+static void give(struct sched_obj *o)
+{
+	struct sched_obj **pp = &cur->held;
+	struct thread *w;
+
+	while (*pp != o) {
+		pp = &(*pp)->held_next;
+	}
+	*pp = o->held_next;
+	o->held_next = NULL;
+	o->owner = NULL;
+	w = wait_take(o);
+	sched_release(pol, cur, o);
+	if (w) {
+		take(w, o);
+		/* It inherits from whoever still waits on @o. */
+		sched_release(pol, w, o);
+		wake(w);
+	}
+}
+
+int mutex_unlock(struct mutex *m)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	if (!owner || m->obj.owner != cur || !cur) {
+		err = EXO_ERR_DENIED;
+	} else {
+		give(&m->obj);
+	}
+	sched_preempt_enable();
+	return err;
+}
+
+/* Condition variables. */
+
+void cond_init(struct cond *c)
+{
+	memset(c, 0, sizeof(*c));
+	obj_init(&c->obj, SCHED_OBJ_COND);
+}
+
+int cond_wait(struct cond *c, struct mutex *m)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	if (!owner || m->obj.owner != cur) {
+		err = EXO_ERR_DENIED;
+		goto out;
+	}
+	obj_init(&c->obj, SCHED_OBJ_COND);
+	wait_append(&c->obj, cur);
+	give(&m->obj);
+	block_on(&c->obj, SCHED_T_BLOCKED);
+	sched_preempt_enable();
+	return mutex_lock(m);
+out:
+	sched_preempt_enable();
+	return err;
+}
+
+void cond_signal(struct cond *c)
+{
+	struct thread *w;
+
+	sched_preempt_disable();
+	if (owner && (w = wait_take(&c->obj))) {
+		wake(w);
+	}
+	sched_preempt_enable();
+}
+
+void cond_broadcast(struct cond *c)
+{
+	struct thread *w;
+
+	sched_preempt_disable();
+	while (owner && (w = wait_take(&c->obj))) {
+		wake(w);
+	}
+	sched_preempt_enable();
+}
+
+/* Semaphores: post hands a unit straight to a waiter. */
+
+void sem_init(struct sem *s, uint64_t count)
+{
+	memset(s, 0, sizeof(*s));
+	obj_init(&s->obj, SCHED_OBJ_SEM);
+	s->count = count;
+}
+
+int sem_trywait(struct sem *s)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	if (s->count) {
+		s->count--;
+	} else {
+		err = EXO_ERR_BUSY;
+	}
+	sched_preempt_enable();
+	return err;
+}
+
+void sem_wait(struct sem *s)
+{
+	sched_preempt_disable();
+	if (s->count) {
+		s->count--;
+	} else if (!start()) {
+		obj_init(&s->obj, SCHED_OBJ_SEM);
+		wait_append(&s->obj, cur);
+		block_on(&s->obj, SCHED_T_BLOCKED);
+	}
+	sched_preempt_enable();
+}
+
+void sem_post(struct sem *s)
+{
+	struct thread *w;
+
+	sched_preempt_disable();
+	if (owner && (w = wait_take(&s->obj))) {
+		wake(w);
+	} else {
+		s->count++;
+	}
+	sched_preempt_enable();
+}
+
+/* Thread-local data. */
+
+int tls_key_create(tls_key_t *key)
+{
+	int err = 0;
+
+	sched_preempt_disable();
+	if (tls_keys == TLS_KEYS) {
+		err = EXO_ERR_LIMIT;
+	} else {
+		*key = tls_keys++;
+	}
+	sched_preempt_enable();
+	return err;
+}
+
+void *tls_get(tls_key_t key)
+{
+	struct thread *t = thread_self();
+
+	return t && key < tls_keys ? t->tls[key] : NULL;
+}
+
+int tls_set(tls_key_t key, void *value)
+{
+	struct thread *t = thread_self();
+
+	if (!t || key >= tls_keys) {
+		return EXO_ERR_INVALID;
+	}
+	t->tls[key] = value;
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Checks for the thread tests: the first failure ends the program. */
+#ifndef SCHED_CHECK_H
+#define SCHED_CHECK_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+extern volatile uint64_t checks_passed;
+
+#define CHECK(expr)                                                            \
+	do {                                                                   \
+		if (!(expr)) {                                                 \
+			printf("FAIL: %s:%d: CHECK(%s)\n", __FILE_NAME__,      \
+			       __LINE__, #expr);                               \
+			exit(1);                                               \
+		}                                                              \
+		checks_passed++;                                               \
+	} while (0)
+
+#define CHECK_EQ(got, want)                                                    \
+	do {                                                                   \
+		int64_t got_ = (int64_t)(got), want_ = (int64_t)(want);        \
+		if (got_ != want_) {                                           \
+			printf("FAIL: %s:%d: %s == %s: got %ld, want %ld\n",   \
+			       __FILE_NAME__, __LINE__, #got, #want,           \
+			       (long)got_, (long)want_);                       \
+			exit(1);                                               \
+		}                                                              \
+		checks_passed++;                                               \
+	} while (0)
+
+#endif
