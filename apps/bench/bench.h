@@ -32,6 +32,26 @@
 
 #ifndef BENCH_SCALE
 #define BENCH_SCALE 1 /* the quick test builds with a larger divisor */
+/*
+ * The scheduler benchmarks (apps/bench-sched), from the same scale:
+ *
+ *   thread_yield  one switch between two user-level threads of one
+ *                 program, each yielding to the other in turn (Linux
+ *                 twin: swapcontext between two ucontexts, one switch)
+ *   mutex_handoff one hand-over of a contended mutex between two threads
+ *                 that each lock, count and unlock it in a loop: unlock
+ *                 hands it to the waiter, the next lock blocks and
+ *                 switches to it (Linux twin: two threads on one CPU
+ *                 doing the same with a pthread mutex)
+ *   sched_pick_<policy>_<n>
+ *                 one scheduling decision with n runnable threads:
+ *                 charge the running one a tick, queue it, pick the next
+ *                 (Axolotl only)
+ */
+#define THREAD_YIELD_ITERS (100000 / BENCH_SCALE)
+#define MUTEX_HANDOFF_ITERS (100000 / BENCH_SCALE)
+#define SCHED_PICK_ITERS (20000 / BENCH_SCALE)
+
 #endif
 
 #define BENCH_TRIALS 5
@@ -50,5 +70,25 @@
  * keeps no regions, so its one-page mapping is the same case.
  */
 #define PROT_REGION_PAGES 100
+
+/*
+ * The scheduler benchmarks (apps/bench-sched), from the same scale:
+ *
+ *   thread_yield  one switch between two user-level threads of one
+ *                 program, each yielding to the other in turn (Linux
+ *                 twin: swapcontext between two ucontexts, one switch)
+ *   mutex_handoff one hand-over of a contended mutex between two threads
+ *                 that each lock, count and unlock it in a loop: unlock
+ *                 hands it to the waiter, the next lock blocks and
+ *                 switches to it (Linux twin: two threads on one CPU
+ *                 doing the same with a pthread mutex)
+ *   sched_pick_<policy>_<n>
+ *                 one scheduling decision with n runnable threads:
+ *                 charge the running one a tick, queue it, pick the next
+ *                 (Axolotl only)
+ */
+#define THREAD_YIELD_ITERS (100000 / BENCH_SCALE)
+#define MUTEX_HANDOFF_ITERS (100000 / BENCH_SCALE)
+#define SCHED_PICK_ITERS (20000 / BENCH_SCALE)
 
 #endif
