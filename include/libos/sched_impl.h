@@ -71,7 +71,9 @@ struct thread {
 	struct sched_obj join_obj; /* what a joiner blocks on */
 	struct exo_regs regs; /* saved context while not running */
 	uint32_t saved_preempt_off; /* sched_preempt_off when switched out */
+	uint32_t regs_full; /* regs all valid (preempted, new), not just callee-saved */
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
+	uint32_t unused;
 	uint64_t stack_base, stack_size; /* mapping, guard page below */
 	void *(*fn)(void *);
 	void *arg;

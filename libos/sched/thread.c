@@ -50,12 +50,11 @@ LIBOS_SLOT(sched_slot) = {
 };
 
 void thread_switch(struct exo_regs *save, const struct exo_regs *load,
-		   uint32_t preempt_off);
+		   uint32_t preempt_off, int load_full);
 extern char thread_switch_end[];
 extern void (*sched_preempt_pending_hook)(void);
 
 static exo_envid_t owner; /* environment whose threads these are; 0: none */
-static struct sched *pol;
 static struct thread main_thread;
 static struct thread *cur;
 static struct thread *all_head; /* every thread not yet joined */
@@ -71,17 +70,33 @@ static struct thread *slot_thread[THREAD_MAX];
 static uint64_t slot_mapped[THREAD_MAX]; /* bytes mapped at the top */
 static uint32_t slot_free[THREAD_MAX], nslot_free, slots_used;
 
+/*
+ * The policy, as bound in the "sched" slot: looked up at each use, like
+ * the allocator, so that the slot can be re-pointed.
+ */
+static inline struct sched *policy(void)
+{
+	return sched_current();
+}
+
 static uint64_t now_ticks(void)
 {
 	return exo_sys_info()->ticks;
 }
 
-/* Charge cur for the ticks since it was last charged. */
-static void charge(bool slice_end, bool *again)
+/*
+ * Charge cur for the ticks since it was last charged. Giving the CPU up
+ * within the tick it was charged up to costs nothing to charge, and is
+ * the common case: the call is skipped.
+ */
+static inline void charge(bool slice_end, bool *again)
 {
 	uint64_t now = now_ticks();
-	bool r = sched_tick(pol, cur, now - charged_at, slice_end, now);
+	bool r = false;
 
+	if (slice_end || now != charged_at) {
+		r = sched_tick(policy(), cur, now - charged_at, slice_end, now);
+	}
 	charged_at = now;
 	if (again) {
 		*again = r;
@@ -110,9 +125,9 @@ static bool wake_sleepers(uint64_t now)
 		sleepers = t->sleep_next;
 		t->sleep_next = NULL;
 		t->blocked_on = NULL;
-		sched_enqueue(pol, t, now);
+		sched_enqueue(policy(), t, now);
 		if (cur->state == SCHED_T_RUNNING &&
-		    sched_preempts(pol, cur, t)) {
+		    sched_preempts(policy(), cur, t)) {
 			preempt = true;
 		}
 	}
@@ -135,8 +150,10 @@ static void schedule(void)
 	struct thread *prev = cur, *next;
 	uint64_t now = now_ticks();
 
-	wake_sleepers(now);
-	while (!(next = sched_pick_next(pol, now))) {
+	if (sleepers) {
+		wake_sleepers(now);
+	}
+	while (!(next = sched_pick_next(policy(), now))) {
 		if (!sleepers) {
 			all_blocked();
 		}
@@ -155,7 +172,9 @@ static void schedule(void)
 	cur = next;
 	switches++;
 	prev->saved_preempt_off = sched_preempt_off;
-	thread_switch(&prev->regs, &next->regs, next->saved_preempt_off);
+	prev->regs_full = 0;
+	thread_switch(&prev->regs, &next->regs, next->saved_preempt_off,
+		      (int)next->regs_full);
 }
 
 /* Yield if a slice ended inside a section, or a wake asked for it. */
@@ -167,7 +186,7 @@ static void pending(void)
 	}
 	sched_preempt_disable();
 	charge(false, NULL);
-	sched_enqueue(pol, cur, now_ticks());
+	sched_enqueue(policy(), cur, now_ticks());
 	schedule();
 	sched_preempt_off--;
 }
@@ -196,16 +215,21 @@ static int on_preempt(struct exo_upcall_frame *f)
 		sched_preempt_off = 0;
 		return 0;
 	}
-	sched_enqueue(pol, prev, now);
-	next = sched_pick_next(pol, now);
+	sched_enqueue(policy(), prev, now);
+	next = sched_pick_next(policy(), now);
 	sched_preempt_wanted = 0;
 	if (next == prev) {
 		sched_preempt_off = 0;
 		return 0;
 	}
 	prev->regs = f->regs;
+	prev->regs_full = 1;
 	prev->saved_preempt_off = 0;
 	f->regs = next->regs;
+	if (!next->regs_full) {
+		/* Saved at a call: the flags are what a call leaves. */
+		f->regs.rflags = RFLAGS_IF;
+	}
 	cur = next;
 	switches++;
 	preemptions++;
@@ -244,19 +268,14 @@ static int on_fault(struct exo_upcall_frame *f)
  * threads: they are not its own, and it may not start threads of its
  * own if the copied policy holds any.
  */
-static int start(void)
+static int start_slow(void)
 {
 	struct sched_stats st;
 	int err;
-
-	if (owner && owner == exo_env_info()->id) {
-		return 0;
-	}
-	pol = sched_current();
-	if (!pol) {
+	if (!policy()) {
 		return EXO_ERR_STATE;
 	}
-	sched_stats(pol, &st);
+	sched_stats(policy(), &st);
 	if (st.threads) {
 		return EXO_ERR_STATE;
 	}
@@ -265,7 +284,7 @@ static int start(void)
 	sched_param_defaults(&main_thread.param);
 	main_thread.join_obj.kind = SCHED_OBJ_JOIN;
 	main_thread.join_obj.id = 1;
-	err = sched_attach(pol, &main_thread, now_ticks());
+	err = sched_attach(policy(), &main_thread, now_ticks());
 	if (err) {
 		return err;
 	}
@@ -282,11 +301,19 @@ static int start(void)
 		err = libos_set_preempt_hook(on_preempt);
 	}
 	if (err) {
-		sched_detach(pol, &main_thread);
+		sched_detach(policy(), &main_thread);
 		return err;
 	}
 	owner = exo_env_info()->id;
 	return 0;
+}
+
+static inline int start(void)
+{
+	if (__builtin_expect(owner && owner == exo_env_info()->id, 1)) {
+		return 0;
+	}
+	return start_slow();
 }
 
 /* Stacks. */
@@ -394,7 +421,7 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	t->eff_prio = t->param.prio;
 	t->join_obj.kind = SCHED_OBJ_JOIN;
 	t->join_obj.id = t->id;
-	err = sched_attach(pol, t, now_ticks());
+	err = sched_attach(policy(), t, now_ticks());
 	if (err) {
 		goto err_put_stack;
 	}
@@ -410,15 +437,16 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	t->regs.rdi = (uint64_t)t;
 	t->regs.rflags = RFLAGS_IF;
 	t->saved_preempt_off = 1;
+	t->regs_full = 1;
 	t->all_next = all_head;
 	if (all_head) {
 		all_head->all_prev = t;
 	}
 	all_head = t;
 	nthreads++;
-	sched_enqueue(pol, t, now_ticks());
+	sched_enqueue(policy(), t, now_ticks());
 	*out = t;
-	if (sched_preempts(pol, cur, t)) {
+	if (sched_preempts(policy(), cur, t)) {
 		sched_preempt_wanted = 1;
 	}
 	sched_preempt_enable();
@@ -450,7 +478,7 @@ static struct thread *wait_take(struct sched_obj *o)
 	struct thread **bp = NULL, *best;
 
 	for (struct thread **pp = &o->wait_head; *pp; pp = &(*pp)->wait_next) {
-		if (!bp || sched_before(pol, *pp, *bp)) {
+		if (!bp || sched_before(policy(), *pp, *bp)) {
 			bp = pp;
 		}
 	}
@@ -469,7 +497,7 @@ static void block_on(struct sched_obj *o, uint32_t state)
 	charge(false, NULL);
 	cur->state = state;
 	cur->blocked_on = o;
-	sched_block(pol, cur, o);
+	sched_block(policy(), cur, o);
 	schedule();
 }
 
@@ -477,8 +505,8 @@ static void block_on(struct sched_obj *o, uint32_t state)
 static void wake(struct thread *t)
 {
 	t->blocked_on = NULL;
-	sched_enqueue(pol, t, now_ticks());
-	if (sched_preempts(pol, cur, t)) {
+	sched_enqueue(policy(), t, now_ticks());
+	if (sched_preempts(policy(), cur, t)) {
 		sched_preempt_wanted = 1;
 	}
 }
@@ -499,7 +527,7 @@ _Noreturn void thread_exit(void *ret)
 		mutex_unlock((struct mutex *)t->held);
 	}
 	t->state = SCHED_T_EXITED;
-	sched_detach(pol, t);
+	sched_detach(policy(), t);
 	j = wait_take(&t->join_obj);
 	if (j) {
 		wake(j);
@@ -552,7 +580,7 @@ void thread_yield(void)
 	sched_preempt_disable();
 	if (!start()) {
 		charge(false, NULL);
-		sched_enqueue(pol, cur, now_ticks());
+		sched_enqueue(policy(), cur, now_ticks());
 		schedule();
 	}
 	sched_preempt_wanted = 0;
@@ -578,7 +606,7 @@ void thread_wait_period(void)
 	}
 	if (!cur->param.period) {
 		charge(false, NULL);
-		sched_enqueue(pol, cur, now_ticks());
+		sched_enqueue(policy(), cur, now_ticks());
 		schedule();
 		goto out;
 	}
@@ -617,11 +645,11 @@ int thread_set_param(struct thread *t, const struct sched_param *p)
 	sched_preempt_disable();
 	err = start();
 	if (!err) {
-		err = is_thread(t) ? sched_set_param(pol, t, &q, now_ticks())
+		err = is_thread(t) ? sched_set_param(policy(), t, &q, now_ticks())
 				   : EXO_ERR_INVALID;
 	}
 	if (!err && t != cur && t->state == SCHED_T_RUNNABLE &&
-	    sched_preempts(pol, cur, t)) {
+	    sched_preempts(policy(), cur, t)) {
 		sched_preempt_wanted = 1;
 	}
 	sched_preempt_enable();
@@ -640,7 +668,7 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *sw, uint64_t *pre)
 		if (start()) {
 			memset(out, 0, sizeof(*out));
 		} else {
-			sched_stats(pol, out);
+			sched_stats(policy(), out);
 		}
 	}
 	if (sw) {
@@ -736,11 +764,11 @@ static void give(struct sched_obj *o)
 	o->held_next = NULL;
 	o->owner = NULL;
 	w = wait_take(o);
-	sched_release(pol, cur, o);
+	sched_release(policy(), cur, o);
 	if (w) {
 		take(w, o);
 		/* It inherits from whoever still waits on @o. */
-		sched_release(pol, w, o);
+		sched_release(policy(), w, o);
 		wake(w);
 	}
 }

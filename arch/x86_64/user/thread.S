@@ -6,13 +6,16 @@
  * resumed alike, by thread_switch here or by exo_upcall_entry.
  *
  *	void thread_switch(struct exo_regs *save, const struct exo_regs *load,
- *			   uint32_t preempt_off);
+ *			   uint32_t preempt_off, int load_full);
  *
- * saves the callee-saved registers, rflags, and a resume point (our
- * return, with the stack as after it) in @save, sets sched_preempt_off to
- * the value @load's thread had, and resumes @load: every register, rip
- * and rax pushed below its rsp (libOS code has no red zone) and taken by
- * pop/ret, as upcall.S does. A preemption upcall that lands anywhere in
+ * saves in @save what a function call must keep (rbx, rbp, r12-r15) and
+ * a resume point (our return, with the stack as after it), sets
+ * sched_preempt_off to the value @load's thread had, and resumes @load.
+ * With @load_full 0, @load was saved here too: only those registers are
+ * loaded and we jump to its resume point. Otherwise (a thread that was
+ * preempted, or one never run) every register is loaded: rip and rax
+ * pushed below its rsp (libOS code has no red zone) and taken by pop/ret,
+ * as upcall.S does. A preemption upcall that lands anywhere in
  * [thread_switch, thread_switch_end) is deferred by the scheduler: the
  * registers are half loaded there.
  *
@@ -33,10 +36,18 @@ thread_switch:
 	mov %rax, 128(%rdi)		/* resume at our return address */
 	lea 8(%rsp), %rax
 	mov %rax, 56(%rdi)		/* with the stack as after ret */
-	pushfq
-	popq 136(%rdi)
 	movl %edx, sched_preempt_off(%rip)
-	mov %rsi, %rax
+	test %ecx, %ecx
+	jnz 1f
+	mov 8(%rsi), %rbx
+	mov 48(%rsi), %rbp
+	mov 96(%rsi), %r12
+	mov 104(%rsi), %r13
+	mov 112(%rsi), %r14
+	mov 120(%rsi), %r15
+	mov 56(%rsi), %rsp
+	jmp *128(%rsi)
+1:	mov %rsi, %rax
 	mov 56(%rax), %rcx		/* the target's rsp */
 	sub $16, %rcx
 	mov 128(%rax), %rdx
