@@ -30,6 +30,7 @@ enum env_state {
 	ENV_SEND, /* blocked in ipc_call, queued at ipc_peer */
 	ENV_REPLY, /* blocked in ipc_call, waiting for ipc_peer's reply */
 	ENV_ZOMBIE, /* ended; waiting for its parent's env_wait */
+	ENV_SLEEP, /* in yield_until, until sysinfo->ticks reaches wake_tick */
 };
 
 struct env {
@@ -58,6 +59,7 @@ struct env {
 
 	/* Scheduling. */
 	struct env *rq_next; /* run-queue link */
+	uint64_t wake_tick; /* ENV_SLEEP: runnable again at this tick */
 
 	/* Resources. */
 	struct exo_env_info *info; /* its info page, via the direct map */

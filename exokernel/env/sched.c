@@ -26,6 +26,8 @@
 
 static struct env *rq_head, *rq_tail;
 static struct env *last_run;
+/* Environments in ENV_SLEEP at the last count (an upper bound). */
+static uint32_t nsleeping;
 
 void sched_enqueue(struct env *e)
 {
@@ -118,6 +120,12 @@ _Noreturn void sched_next(void)
 		if (env_count() == 0) {
 			kernel_shutdown();
 		}
+		if (nsleeping) {
+			/* Idle until a tick wakes a sleeper. */
+			arch_idle();
+			arch_irq_disable();
+			continue;
+		}
 		/*
 		 * Nothing runnable: only another environment could wake the
 		 * blocked ones, and no device interrupt is delivered to
@@ -142,6 +150,30 @@ void sched_block_current(uint32_t state, int64_t ret)
 	curenv->state = state;
 }
 
+/*
+ * Make every sleeper whose time has come runnable. A scan of the table,
+ * done only while someone sleeps; it also recounts them, so one that was
+ * killed in its sleep drops out of the count here.
+ */
+static void wake_sleepers(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 1; i < NENV; i++) {
+		struct env *e = &envs[i];
+
+		if (e->state != ENV_SLEEP) {
+			continue;
+		}
+		if (sysinfo->ticks >= e->wake_tick) {
+			sched_enqueue(e);
+		} else {
+			n++;
+		}
+	}
+	nsleeping = n;
+}
+
 void kernel_tick(void)
 {
 	if (!sysinfo) {
@@ -149,6 +181,9 @@ void kernel_tick(void)
 	}
 	sysinfo->ticks++;
 	sysinfo->frames_free = frame_free_count(&kframes);
+	if (nsleeping) {
+		wake_sleepers();
+	}
 	if (curenv && curenv->state == ENV_RUNNING && curenv->slice_left) {
 		curenv->slice_left--;
 	}
@@ -247,5 +282,18 @@ int64_t sys_yield(uint64_t target, uint64_t a1, uint64_t a2, uint64_t a3,
 	}
 	curenv->slice_left = 0;
 	sched_enqueue(curenv);
+	sched_next();
+}
+
+int64_t sys_yield_until(uint64_t tick, uint64_t a1, uint64_t a2, uint64_t a3,
+			uint64_t a4, uint64_t a5)
+{
+	if (sysinfo->ticks >= tick) {
+		return 0;
+	}
+	sched_block_current(ENV_SLEEP, 0);
+	curenv->wake_tick = tick;
+	curenv->slice_left = 0;
+	nsleeping++;
 	sched_next();
 }

@@ -158,10 +158,10 @@ static void schedule(void)
 			all_blocked();
 		}
 		/*
-		 * Everyone sleeps: give the CPU to other environments until
-		 * the first is due (alone, this polls the clock).
+		 * Everyone sleeps: let the kernel run others, or idle, until
+		 * the first is due.
 		 */
-		exo_yield(EXO_ENV_ANY, 0, 0, 0, 0, 0);
+		exo_yield_until(sleepers->wake_at, 0, 0, 0, 0, 0);
 		now = now_ticks();
 		wake_sleepers(now);
 	}

@@ -25,7 +25,7 @@
 #ifndef FUZZ_CALLS
 #define FUZZ_CALLS 300000
 #endif
-#define NR_CALLS 27 /* the system calls are 0 .. 26 */
+#define NR_CALLS 28 /* the system calls are 0 .. 27 */
 #define NR_OTHER NR_CALLS /* the tally of numbers beyond them */
 #define NERR 70 /* statuses -1 .. -70 are tallied one by one */
 #define NFUZZ 2 /* fuzzing children at a time */
@@ -305,6 +305,10 @@ static int fuzz_child(uint64_t k)
 		}
 		if (nr == 16 && a[0] == child && rnd(10)) {
 			a[0] = fp->init;
+		}
+		/* Sleeps until a far tick: seldom; mostly a few ticks. */
+		if (nr == 27 && rnd(50)) {
+			a[0] = ticks() + rnd(3);
 		}
 		t->last[0] = nr;
 		memcpy(&t->last[1], a, sizeof(a));

@@ -266,6 +266,28 @@ static void test_sem_tls_sleep(void)
 	       (unsigned long)(ticks() - t0));
 }
 
+/*
+ * The kernel's yield_until: at once for a past tick; else the caller
+ * sleeps in the kernel. So a program whose threads all sleep uses no
+ * slices meanwhile (polling would use one per 10 ticks).
+ */
+static void test_idle_sleep(void)
+{
+	const volatile struct exo_env_info *info = exo_env_info();
+	uint64_t t0 = ticks(), s0;
+
+	CHECK_EQ(exo_yield_until(0, 0, 0, 0, 0, 0), 0);
+	CHECK_EQ(exo_yield_until(t0 + 20, 0, 0, 0, 0, 0), 0);
+	CHECK(ticks() >= t0 + 20);
+	s0 = info->slices;
+	t0 = ticks();
+	thread_sleep(200);
+	CHECK(ticks() >= t0 + 200);
+	CHECK(info->slices - s0 <= 3);
+	printf("idle: slept 200 ticks in %lu slices\n",
+	       (unsigned long)(info->slices - s0));
+}
+
 /* Errors. */
 
 static void *nothing(void *arg)
@@ -373,6 +395,7 @@ int main(void)
 	test_producer_consumer();
 	test_preempt_spinner();
 	test_sem_tls_sleep();
+	test_idle_sleep();
 	policy_checks();
 	test_alloc();
 	printf("sched: %s: all %lu checks passed\n", name,
