@@ -11,6 +11,7 @@
  * measured something, 3 otherwise).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -227,6 +229,93 @@ static void bench_spawn(int trial)
 	       read_cycles() - t0);
 }
 
+/*
+ * thread_yield's twin: two user-level contexts of one process switching
+ * to each other with glibc's swapcontext (which also saves and restores
+ * the signal mask with a system call: the user-level switch most Linux
+ * programs would reach for, not a hand-written one).
+ */
+static ucontext_t ctx_main, ctx_other;
+static volatile int ctx_stop;
+
+static void other_context(void)
+{
+	while (!ctx_stop) {
+		swapcontext(&ctx_other, &ctx_main);
+	}
+}
+
+static void bench_thread_yield(int trial)
+{
+	static char stack[64 * 1024];
+	uint64_t t0;
+
+	ctx_stop = 0;
+	getcontext(&ctx_other);
+	ctx_other.uc_stack.ss_sp = stack;
+	ctx_other.uc_stack.ss_size = sizeof(stack);
+	ctx_other.uc_link = &ctx_main;
+	makecontext(&ctx_other, other_context, 0);
+	swapcontext(&ctx_main, &ctx_other);
+	t0 = read_cycles();
+	for (int i = 0; i < THREAD_YIELD_ITERS; i++) {
+		swapcontext(&ctx_main, &ctx_other);
+	}
+	/* Each iteration is two switches: there and back. */
+	report("thread_yield", 2ul * THREAD_YIELD_ITERS, trial,
+	       read_cycles() - t0);
+	ctx_stop = 1;
+	swapcontext(&ctx_main, &ctx_other); /* it returns to uc_link */
+}
+
+/*
+ * mutex_handoff's twin: two threads on one CPU hand a pthread mutex to
+ * each other in strict turns (a turn variable and a condition variable:
+ * Linux's unlock does not hand over, so a bare lock/unlock loop would
+ * mostly reacquire its own mutex).
+ */
+static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t handoff_cond = PTHREAD_COND_INITIALIZER;
+static int handoff_turn;
+
+static void *handoff_thread(void *arg)
+{
+	int me = (int)(intptr_t)arg;
+
+	for (int i = 0; i < MUTEX_HANDOFF_ITERS; i++) {
+		pthread_mutex_lock(&handoff_lock);
+		while (handoff_turn != me) {
+			pthread_cond_wait(&handoff_cond, &handoff_lock);
+		}
+		handoff_turn = !me;
+		pthread_cond_signal(&handoff_cond);
+		pthread_mutex_unlock(&handoff_lock);
+	}
+	return NULL;
+}
+
+static void bench_mutex_handoff(int trial)
+{
+	pthread_t a, b;
+	cpu_set_t one;
+	uint64_t t0;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	handoff_turn = 0;
+	t0 = read_cycles();
+	if (pthread_create(&a, NULL, handoff_thread, (void *)0) ||
+	    pthread_create(&b, NULL, handoff_thread, (void *)1)) {
+		failed = 1;
+		return;
+	}
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	report("mutex_handoff", 2ul * MUTEX_HANDOFF_ITERS, trial,
+	       read_cycles() - t0);
+}
+
 /* Ends QEMU with status (code << 1) | 1; powers off if that fails. */
 static void finish(int code)
 {
@@ -271,6 +360,8 @@ int main(void)
 		bench_ipc(t);
 		bench_switch(t);
 		bench_spawn(t);
+		bench_thread_yield(t);
+		bench_mutex_handoff(t);
 	}
 	printf("bench: done%s\n", failed ? " with failures" : "");
 	finish(failed ? 1 : 16);
