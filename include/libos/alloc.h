@@ -7,9 +7,10 @@
  *
  * Implementations see <libos/alloc_impl.h>.
  *
- * Not thread-safe: the libOS is single-threaded today. An implementation
- * that takes its own lock can replace the default without callers
- * changing, since they only ever go through these wrappers.
+ * Thread safety: malloc, free, calloc and realloc call these wrappers with
+ * preemption off (sched_preempt_disable, <libos/sched.h>), so an
+ * implementation is never entered by two threads at once through them.
+ * Code calling the wrappers directly while threads run does the same.
  */
 #ifndef LIBOS_ALLOC_H
 #define LIBOS_ALLOC_H

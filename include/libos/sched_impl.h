@@ -59,6 +59,7 @@ struct thread {
 	/* The serving policy's scratch. */
 	struct thread *q_next, *q_prev; /* run-queue links */
 	uint64_t q_seq; /* enqueue order (FIFO among equals) */
+	uint64_t q_key; /* a heap policy's key, set before the push */
 	uint32_t heap_idx; /* position in a heap policy's array, +1 */
 	uint32_t q_rank; /* export: position in run order */
 	uint32_t all_idx; /* position in the policy's thread array, +1 */
@@ -214,15 +215,14 @@ void sched_set_remove(struct sched_set *set, struct thread *t);
 void sched_set_free(struct sched_set *set);
 
 /*
- * A binary min-heap of threads keyed by a 64-bit value the policy reads
- * through @key (ties: lower q_seq first); thread.heap_idx is each one's
- * place, +1. Room is reserved in attach (sched_heap_reserve) so push never
- * fails.
+ * A binary min-heap of threads keyed by thread.q_key, which the policy
+ * sets before the push and leaves alone while the thread is queued (ties:
+ * lower q_seq first); thread.heap_idx is each one's place, +1. Room is
+ * reserved in attach (sched_heap_reserve) so push never fails.
  */
 struct sched_heap {
 	struct thread **v;
 	uint32_t n, cap;
-	uint64_t (*key)(const struct thread *t);
 };
 
 int sched_heap_reserve(struct sched_heap *h, uint32_t want);

@@ -189,6 +189,7 @@ static void push(struct edf *e, struct thread *t, uint64_t now)
 	catch_up(e, t, now);
 	if (periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE)) {
 		t->q_seq = e->seq++;
+		t->q_key = t->abs_deadline;
 		t->state = SCHED_T_RUNNABLE;
 		sched_heap_push(&e->ready, t);
 	} else {
@@ -367,7 +368,6 @@ struct sched *sched_edf_new(void)
 		return NULL;
 	}
 	e->base.ops = &edf_ops;
-	e->ready.key = deadline_key;
 	return &e->base;
 }
 
@@ -382,7 +382,6 @@ void sched_edf_delete(struct sched *s)
 
 static struct edf edf_default = {
 	.base.ops = &edf_ops,
-	.ready.key = deadline_key,
 };
 
 SCHED_IMPL(edf_impl, "sched.edf", &edf_ops, &edf_default.base,

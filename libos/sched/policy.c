@@ -102,9 +102,8 @@ void sched_set_free(struct sched_set *set)
 static bool less(const struct sched_heap *h, const struct thread *a,
 		 const struct thread *b)
 {
-	uint64_t ka = h->key(a), kb = h->key(b);
-
-	return ka < kb || (ka == kb && a->q_seq < b->q_seq);
+	return a->q_key < b->q_key ||
+	       (a->q_key == b->q_key && a->q_seq < b->q_seq);
 }
 
 static void place(struct sched_heap *h, uint32_t i, struct thread *t)

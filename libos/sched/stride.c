@@ -80,6 +80,7 @@ static void stride_enqueue(struct sched *s, struct thread *t, uint64_t now)
 		t->pass = sp->global_pass;
 	}
 	t->q_seq = sp->seq++;
+	t->q_key = t->pass;
 	t->state = SCHED_T_RUNNABLE;
 	sched_heap_push(&sp->heap, t);
 	sp->st.enqueues++;
@@ -205,7 +206,6 @@ struct sched *sched_stride_new(void)
 		return NULL;
 	}
 	sp->base.ops = &stride_ops;
-	sp->heap.key = pass_key;
 	return &sp->base;
 }
 
@@ -220,7 +220,6 @@ void sched_stride_delete(struct sched *s)
 
 static struct stride stride_default = {
 	.base.ops = &stride_ops,
-	.heap.key = pass_key,
 };
 
 SCHED_IMPL(stride_impl, "sched.stride", &stride_ops, &stride_default.base,
