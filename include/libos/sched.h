@@ -37,7 +37,10 @@
 #define SCHED_IFACE_MAJOR 1
 #define SCHED_IFACE_MINOR 0
 
-/* Priorities of sched.prio: 0 (lowest) .. SCHED_PRIO_MAX (highest). */
+/*
+ * Priorities of sched.prio: 0 (lowest) .. SCHED_PRIO_MAX (highest). The
+ * thread calls read 0 as "the default", so threads get 1 and up.
+ */
 #define SCHED_PRIO_MAX 63
 #define SCHED_PRIO_DEFAULT 16
 /* Tickets of sched.stride: 1 .. SCHED_TICKETS_MAX. */
@@ -311,8 +314,8 @@ struct thread_attr {
 
 /*
  * thread_create - start a thread running @fn(@arg) on a fresh stack (with
- * an unmapped guard page below it: overflowing it ends the program with
- * a "stack overflow" report naming the thread). The first call turns the
+ * unmapped pages below it: overflowing it ends the program, code 139,
+ * with a report naming the thread). Each thread has its own errno. The first call turns the
  * program's own flow into the main thread and starts preemption.
  * Return: 0 with *@out set, or EXO_ERR_INVALID (@fn NULL, a bad
  * parameter or stack size), EXO_ERR_LIMIT (THREAD_MAX threads, or
@@ -349,7 +352,8 @@ struct thread *thread_self(void);
 uint32_t thread_id(const struct thread *t);
 
 /*
- * thread_set_param - change @t's scheduling parameters. Return: 0, or
+ * thread_set_param - change @t's scheduling parameters (zero prio or
+ * tickets: the defaults); the policy then picks again. Return: 0, or
  * EXO_ERR_INVALID, EXO_ERR_LIMIT (sched.edf: not admissible).
  */
 int thread_set_param(struct thread *t, const struct sched_param *p);

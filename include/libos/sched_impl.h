@@ -74,7 +74,7 @@ struct thread {
 	uint32_t saved_preempt_off; /* sched_preempt_off when switched out */
 	uint32_t regs_full; /* regs all valid (preempted, new), not just callee-saved */
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
-	uint32_t unused;
+	int32_t saved_errno; /* errno while not running: each thread has its own */
 	uint64_t stack_base, stack_size; /* mapping, guard page below */
 	void *(*fn)(void *);
 	void *arg;

@@ -22,6 +22,7 @@
  * an overflow faults there and the fault filter reports which thread
  * overflowed. Slots of joined threads keep their pages for the next.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,6 +174,8 @@ static void schedule(void)
 	switches++;
 	prev->saved_preempt_off = sched_preempt_off;
 	prev->regs_full = 0;
+	prev->saved_errno = errno;
+	errno = next->saved_errno;
 	thread_switch(&prev->regs, &next->regs, next->saved_preempt_off,
 		      (int)next->regs_full);
 }
@@ -225,6 +228,8 @@ static int on_preempt(struct exo_upcall_frame *f)
 	prev->regs = f->regs;
 	prev->regs_full = 1;
 	prev->saved_preempt_off = 0;
+	prev->saved_errno = errno;
+	errno = next->saved_errno;
 	f->regs = next->regs;
 	if (!next->regs_full) {
 		/* Saved at a call: the flags are what a call leaves. */
@@ -425,9 +430,13 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	if (err) {
 		goto err_put_stack;
 	}
+	/*
+	 * A reused slot may have more mapped than asked for: the stack is
+	 * all of it, so that the guard stays right below.
+	 */
 	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
-	t->stack_base = top - size;
-	t->stack_size = size;
+	t->stack_size = slot_mapped[slot];
+	t->stack_base = top - t->stack_size;
 	slot_thread[slot] = t;
 	t->fn = fn;
 	t->arg = arg;
@@ -648,8 +657,9 @@ int thread_set_param(struct thread *t, const struct sched_param *p)
 		err = is_thread(t) ? sched_set_param(policy(), t, &q, now_ticks())
 				   : EXO_ERR_INVALID;
 	}
-	if (!err && t != cur && t->state == SCHED_T_RUNNABLE &&
-	    sched_preempts(policy(), cur, t)) {
+	/* Our own change (we may now rank below a queued thread): re-pick. */
+	if (!err && (t == cur || (t->state == SCHED_T_RUNNABLE &&
+				  sched_preempts(policy(), cur, t)))) {
 		sched_preempt_wanted = 1;
 	}
 	sched_preempt_enable();

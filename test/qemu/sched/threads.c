@@ -16,6 +16,7 @@
  *  - 16 threads allocate and free under preemption; the allocator finds
  *    no damage and every block comes back.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,7 +202,8 @@ static void *spinner(void *arg)
 
 static void test_preempt_spinner(void)
 {
-	uint64_t pre0, pre1, c0, t0;
+	const volatile struct exo_env_info *info = exo_env_info();
+	uint64_t pre0, pre1, c0, t0, k0 = info->preemptions;
 	struct thread *t;
 
 	thread_sched_stats(NULL, NULL, &pre0);
@@ -219,6 +221,8 @@ static void test_preempt_spinner(void)
 	join(t);
 	thread_sched_stats(NULL, NULL, &pre1);
 	CHECK(pre1 > pre0);
+	/* Alone, we still saw our slices end (the kernel's upcall). */
+	CHECK(info->preemptions > k0);
 	printf("preempt: a spinning thread was preempted %lu times\n",
 	       (unsigned long)(pre1 - pre0));
 }
@@ -230,12 +234,14 @@ static tls_key_t key;
 
 static void *ponger(void *arg)
 {
+	errno = EBADF;
 	CHECK_EQ(tls_set(key, arg), 0);
 	for (int i = 0; i < 100; i++) {
 		sem_wait(&ping);
 		sem_post(&pong);
 	}
 	CHECK(tls_get(key) == arg);
+	CHECK_EQ(errno, EBADF);
 	return tls_get(key);
 }
 
@@ -249,11 +255,13 @@ static void test_sem_tls_sleep(void)
 	sem_init(&pong, 0);
 	CHECK_EQ(tls_key_create(&key), 0);
 	CHECK_EQ(tls_set(key, &mine), 0);
+	errno = ENOMEM;
 	t = spawn(ponger, &theirs, 0, 0, 0);
 	for (int i = 0; i < 100; i++) {
 		sem_post(&ping);
 		sem_wait(&pong);
 	}
+	CHECK_EQ(errno, ENOMEM); /* the ponger set its own errno */
 	CHECK(join(t) == &theirs);
 	CHECK(tls_get(key) == &mine);
 	CHECK_EQ(sem_trywait(&pong), EXO_ERR_BUSY);
@@ -261,7 +269,7 @@ static void test_sem_tls_sleep(void)
 	t0 = ticks();
 	thread_sleep(30);
 	CHECK(ticks() >= t0 + 30);
-	printf("sem, tls, sleep: 100 ping-pongs, own values, slept %lu "
+	printf("sem, tls, errno, sleep: 100 ping-pongs, own values, slept %lu "
 	       "ticks\n",
 	       (unsigned long)(ticks() - t0));
 }
