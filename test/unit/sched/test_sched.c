@@ -429,6 +429,64 @@ static void test_edf_constrained_and_background(void **state)
 	sched_edf_delete(s);
 }
 
+/*
+ * A periodic thread stuck in an endless loop is held to its budget each
+ * period: the other periodic thread still meets every deadline, and a
+ * background thread still runs.
+ */
+static void test_edf_overrun(void **state)
+{
+	struct sched *s = sched_edf_new();
+	struct thread *spin = mk(1, 0, 0), *good = mk(2, 0, 0), *cur = NULL;
+	uint64_t now = 0, left = 0, ran[MAXT] = { 0 }, good_jobs = 0;
+	struct sched_stats st;
+
+	spin->param = (struct sched_param){ 16, 100, 10, 10, 4 };
+	good->param = (struct sched_param){ 16, 100, 10, 5, 3 };
+	mk(3, 0, 0); /* background */
+	for (uint32_t i = 1; i <= 3; i++) {
+		assert_int_equal(sched_attach(s, &threads[i], 0), 0);
+		sched_enqueue(s, &threads[i], 0);
+	}
+	left = good->param.budget;
+	while (now < 1000) {
+		if (good->state == SCHED_T_SLEEPING &&
+		    now >= good->next_release) {
+			good->state = SCHED_T_NEW;
+			sched_enqueue(s, good, now);
+			left = good->param.budget;
+			if (cur && sched_preempts(s, cur, good)) {
+				sched_enqueue(s, cur, now);
+				cur = NULL;
+			}
+		}
+		if (!cur) {
+			cur = sched_pick_next(s, now);
+		}
+		now++;
+		ran[cur->id]++;
+		if (cur == good && --left == 0) {
+			sched_tick(s, cur, 1, false, now);
+			cur->flags |= THREAD_F_JOB_DONE;
+			cur->state = SCHED_T_SLEEPING;
+			good_jobs++;
+			cur = NULL;
+		} else if (sched_tick(s, cur, 1, true, now)) {
+			sched_enqueue(s, cur, now);
+			cur = NULL;
+		}
+	}
+	sched_stats(s, &st);
+	/* Only the spinner's jobs miss: all 100 due by now. */
+	assert_int_equal(good_jobs, 100);
+	assert_int_equal(st.deadline_misses, 100);
+	assert_int_equal(good->flags & THREAD_F_MISSED, 0);
+	assert_true(ran[3] > 0);
+	/* The spinner gets its budget, plus background time shared with C. */
+	assert_true(ran[1] >= 400);
+	sched_edf_delete(s);
+}
+
 static void test_edf_admission(void **state)
 {
 	struct sched *s = sched_edf_new();
@@ -713,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_stride_shares),
 		cmocka_unit_test(test_edf_feasible),
 		cmocka_unit_test(test_edf_constrained_and_background),
+		cmocka_unit_test(test_edf_overrun),
 		cmocka_unit_test(test_edf_admission),
 		cmocka_unit_test(test_state_matrix),
 		cmocka_unit_test(test_state_order),
