@@ -57,8 +57,8 @@ struct sched_param {
 	int32_t prio; /* 0 .. SCHED_PRIO_MAX */
 	uint32_t tickets; /* 1 .. SCHED_TICKETS_MAX */
 	uint64_t period; /* ticks between releases; 0: not periodic */
-	uint64_t deadline; /* relative deadline, ticks; 0 < deadline <= period */
-	uint64_t budget; /* worst-case run time per period, ticks; <= deadline */
+	uint64_t deadline; /* relative, ticks; 0 < deadline <= period */
+	uint64_t budget; /* run time per period, ticks; <= deadline */
 };
 
 /* What a policy reports about itself. */
@@ -223,8 +223,8 @@ static inline struct thread *sched_pick_next(struct sched *s, uint64_t now)
 	return s->ops->pick_next(s, now);
 }
 
-static inline bool sched_tick(struct sched *s, struct thread *cur,
-			      uint64_t ran, bool slice_end, uint64_t now)
+static inline bool sched_tick(struct sched *s, struct thread *cur, uint64_t ran,
+			      bool slice_end, uint64_t now)
 {
 	return s->ops->tick(s, cur, ran, slice_end, now);
 }
@@ -373,7 +373,9 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *switches,
 struct mutex {
 	struct sched_obj obj;
 };
+/* clang-format off */
 #define MUTEX_INIT { { 0 } }
+/* clang-format on */
 
 void mutex_init(struct mutex *m);
 /*
@@ -394,7 +396,9 @@ int mutex_unlock(struct mutex *m);
 struct cond {
 	struct sched_obj obj;
 };
+/* clang-format off */
 #define COND_INIT { { 0 } }
+/* clang-format on */
 
 void cond_init(struct cond *c);
 /*

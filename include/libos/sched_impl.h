@@ -72,9 +72,9 @@ struct thread {
 	struct sched_obj join_obj; /* what a joiner blocks on */
 	struct exo_regs regs; /* saved context while not running */
 	uint32_t saved_preempt_off; /* sched_preempt_off when switched out */
-	uint32_t regs_full; /* regs all valid (preempted, new), not just callee-saved */
+	uint32_t regs_full; /* all of regs valid (preempted, new thread) */
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
-	int32_t saved_errno; /* errno while not running: each thread has its own */
+	int32_t saved_errno; /* errno while not running (each has its own) */
 	uint64_t stack_base, stack_size; /* mapping, guard page below */
 	void *(*fn)(void *);
 	void *arg;
@@ -165,7 +165,7 @@ static inline size_t sched_state_size(size_t threads)
  * SCHED_IMPL - announce @self (a struct sched * whose ops are @ops) as
  * implementation @name of "sched", with priority @prio (LIBOS_PRIO_*).
  */
-#define SCHED_IMPL(var, name_, ops_, self_, prio_)                            \
+#define SCHED_IMPL(var, name_, ops_, self_, prio_)                             \
 	LIBOS_IMPL(var) = {                                                    \
 		.iface = "sched",                                              \
 		.major = SCHED_IFACE_MAJOR,                                    \

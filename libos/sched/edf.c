@@ -146,8 +146,7 @@ static int admit(struct edf *e, const struct thread *t,
 		if (o == t || !periodic(o)) {
 			continue;
 		}
-		if (!add_frac(&num, &den, o->param.budget,
-			      o->param.deadline)) {
+		if (!add_frac(&num, &den, o->param.budget, o->param.deadline)) {
 			return EXO_ERR_LIMIT;
 		}
 	}
@@ -233,8 +232,7 @@ static struct thread *edf_pick_next(struct sched *s, uint64_t now)
 
 static bool ready_now(const struct thread *t)
 {
-	return periodic(t) && t->budget_left &&
-	       !(t->flags & THREAD_F_JOB_DONE);
+	return periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE);
 }
 
 static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
@@ -245,8 +243,8 @@ static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
 
 	cur->runtime += ran;
 	if (periodic(cur) && !(cur->flags & THREAD_F_JOB_DONE)) {
-		cur->budget_left -= ran < cur->budget_left ? ran
-							   : cur->budget_left;
+		cur->budget_left -=
+			ran < cur->budget_left ? ran : cur->budget_left;
 		note_miss(e, cur, now);
 	}
 	if (!slice_end) {
@@ -324,8 +322,8 @@ static void edf_stats(struct sched *s, struct sched_stats *out)
 	out->runnable = e->ready.n + e->bg.n;
 }
 
-static int64_t edf_export(struct sched *s, struct sched_state *buf,
-			  size_t cap, uint64_t now)
+static int64_t edf_export(struct sched *s, struct sched_state *buf, size_t cap,
+			  uint64_t now)
 {
 	struct edf *e = edf_of(s);
 

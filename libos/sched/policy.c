@@ -219,9 +219,9 @@ void sched_rank_by(struct thread **v, uint32_t n,
 		uint64_t k = key(t);
 		uint32_t j = i;
 
-		while (j > 0 && (key(v[j - 1]) > k ||
-				 (key(v[j - 1]) == k &&
-				  v[j - 1]->q_seq > t->q_seq))) {
+		while (j > 0 &&
+		       (key(v[j - 1]) > k ||
+			(key(v[j - 1]) == k && v[j - 1]->q_seq > t->q_seq))) {
 			v[j] = v[j - 1];
 			j--;
 		}
@@ -391,8 +391,8 @@ int sched_state_import(struct sched *s, const struct sched_state *st,
 			if (rec_at(st, i)->state != SCHED_T_RUNNABLE) {
 				continue;
 			}
-			for (j = n; j > 0 &&
-				    rec_at(st, order[j - 1])->queue_pos > pos;
+			for (j = n;
+			     j > 0 && rec_at(st, order[j - 1])->queue_pos > pos;
 			     j--) {
 				order[j] = order[j - 1];
 			}
@@ -400,7 +400,8 @@ int sched_state_import(struct sched *s, const struct sched_state *st,
 			n++;
 		}
 		for (i = 0; i < n; i++) {
-			struct thread *t = resolve(ctx, rec_at(st, order[i])->id);
+			struct thread *t =
+				resolve(ctx, rec_at(st, order[i])->id);
 
 			t->state = SCHED_T_NEW;
 			sched_enqueue(s, t, now);

@@ -181,8 +181,7 @@ static bool prio_preempts(struct sched *s, const struct thread *cur,
 	return woken->eff_prio > cur->eff_prio;
 }
 
-static void prio_block(struct sched *s, struct thread *t,
-		       struct sched_obj *obj)
+static void prio_block(struct sched *s, struct thread *t, struct sched_obj *obj)
 {
 	struct prio *pr = prio_of(s);
 	struct thread *o;
@@ -236,8 +235,8 @@ static void prio_stats(struct sched *s, struct sched_stats *out)
 	out->runnable = pr->nq;
 }
 
-static int64_t prio_export(struct sched *s, struct sched_state *buf,
-			   size_t cap, uint64_t now)
+static int64_t prio_export(struct sched *s, struct sched_state *buf, size_t cap,
+			   uint64_t now)
 {
 	struct prio *pr = prio_of(s);
 	uint32_t pos = 0;

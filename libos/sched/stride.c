@@ -175,9 +175,8 @@ static int stride_import(struct sched *s, const struct sched_state *st,
 		return err;
 	}
 	/* Continue from the lowest pass handed over. */
-	sp->global_pass = sched_heap_min(&sp->heap)
-				  ? sched_heap_min(&sp->heap)->pass
-				  : 0;
+	sp->global_pass =
+		sched_heap_min(&sp->heap) ? sched_heap_min(&sp->heap)->pass : 0;
 	return 0;
 }
 

@@ -338,8 +338,8 @@ static int stack_get(uint64_t size, uint32_t *slot_out)
 	}
 	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
 	if (slot_mapped[slot] < size) {
-		err = map_anon(top - size, (size - slot_mapped[slot]) /
-						   EXO_PAGE_SIZE);
+		err = map_anon(top - size,
+			       (size - slot_mapped[slot]) / EXO_PAGE_SIZE);
 		if (err) {
 			slot_free[nslot_free++] = slot;
 			return err;
@@ -654,8 +654,9 @@ int thread_set_param(struct thread *t, const struct sched_param *p)
 	sched_preempt_disable();
 	err = start();
 	if (!err) {
-		err = is_thread(t) ? sched_set_param(policy(), t, &q, now_ticks())
-				   : EXO_ERR_INVALID;
+		err = is_thread(t)
+			      ? sched_set_param(policy(), t, &q, now_ticks())
+			      : EXO_ERR_INVALID;
 	}
 	/* Our own change (we may now rank below a queued thread): re-pick. */
 	if (!err && (t == cur || (t->state == SCHED_T_RUNNABLE &&

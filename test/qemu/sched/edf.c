@@ -52,12 +52,15 @@ void policy_checks(void);
 
 void policy_checks(void)
 {
-	struct thread_attr a = { .param = { .period = 50, .deadline = 50,
-					    .budget = 10 } };
-	struct thread_attr b = { .param = { .period = 100, .deadline = 80,
-					    .budget = 20 } };
-	struct thread_attr bad = { .param = { .period = 10, .deadline = 10,
-					      .budget = 9 } };
+	struct thread_attr a = {
+		.param = { .period = 50, .deadline = 50, .budget = 10 }
+	};
+	struct thread_attr b = {
+		.param = { .period = 100, .deadline = 80, .budget = 20 }
+	};
+	struct thread_attr bad = {
+		.param = { .period = 10, .deadline = 10, .budget = 9 }
+	};
 	struct job ja = { 0, 2, 10 }, jb = { 1, 5, 5 };
 	struct thread *bg, *ta, *tb, *tx;
 	struct sched_stats st;

@@ -38,8 +38,7 @@ static int child(uint64_t depth)
 	void *r;
 
 	/* A shallow one is fine; then one that is far too deep. */
-	if (thread_create(&t, deep, (void *)4, &a) ||
-	    thread_join(t, &r)) {
+	if (thread_create(&t, deep, (void *)4, &a) || thread_join(t, &r)) {
 		return 2;
 	}
 	printf("overflow: a thread within its stack returned\n");

@@ -54,8 +54,8 @@ static struct thread *resolve(void *ctx, uint32_t id)
 }
 
 /* Run @cur (or pick one) for @slices one-tick slices from *@now. */
-static struct thread *run(struct sched *s, struct thread *cur,
-			  uint64_t slices, uint64_t *now, uint64_t *ran)
+static struct thread *run(struct sched *s, struct thread *cur, uint64_t slices,
+			  uint64_t *now, uint64_t *ran)
 {
 	for (uint64_t i = 0; i < slices; i++) {
 		if (!cur) {
@@ -506,18 +506,16 @@ static void test_edf_admission(void **state)
 	t->param = (struct sched_param){ 16, 100, 5, 5, 2 };
 	assert_int_equal(sched_attach(s, t, 0), 0);
 	/* Growing a budget past the limit is refused too. */
-	assert_int_equal(sched_set_param(s, t,
-					 &(struct sched_param){ 16, 100, 5, 5,
-								3 },
-					 0),
-			 EXO_ERR_LIMIT);
+	assert_int_equal(
+		sched_set_param(s, t, &(struct sched_param){ 16, 100, 5, 5, 3 },
+				0),
+		EXO_ERR_LIMIT);
 	assert_int_equal(t->param.budget, 2);
 	/* Bad triples are invalid, not merely infeasible. */
-	assert_int_equal(sched_set_param(s, t,
-					 &(struct sched_param){ 16, 100, 5, 6,
-								1 },
-					 0),
-			 EXO_ERR_INVALID);
+	assert_int_equal(
+		sched_set_param(s, t, &(struct sched_param){ 16, 100, 5, 6, 1 },
+				0),
+		EXO_ERR_INVALID);
 	/* Leaving frees its share. */
 	sched_detach(s, &threads[1]);
 	mk(3, 0, 0)->param = (struct sched_param){ 16, 100, 10, 10, 6 };
@@ -640,15 +638,16 @@ static void test_state_matrix(void **state)
 
 			populate(&mutex);
 			place_states(x, &sleep);
-			assert_int_equal(sched_export_state(x, a, size - 1, 2000),
-					 EXO_ERR_TOO_BIG);
+			assert_int_equal(
+				sched_export_state(x, a, size - 1, 2000),
+				EXO_ERR_TOO_BIG);
 			assert_int_equal(sched_export_state(x, a, size, 2000),
 					 (int64_t)size);
 			assert_int_equal(strncmp(a->policy, "sched.", 6), 0);
 			drain(x);
-			assert_int_equal(sched_import_state(y, a, resolve, NULL,
-							    2001),
-					 0);
+			assert_int_equal(
+				sched_import_state(y, a, resolve, NULL, 2001),
+				0);
 			sched_stats(y, &st);
 			assert_int_equal(st.threads, POP);
 			assert_int_equal(st.runnable, POP - 4);
@@ -658,9 +657,9 @@ static void test_state_matrix(void **state)
 			/* And back: nothing lost on the round trip. */
 			z = kinds[from].make();
 			drain(y);
-			assert_int_equal(sched_import_state(z, b, resolve, NULL,
-							    2002),
-					 0);
+			assert_int_equal(
+				sched_import_state(z, b, resolve, NULL, 2002),
+				0);
 			assert_int_equal(sched_export_state(z, c, size, 2002),
 					 (int64_t)size);
 			same_threads(a, c);
