@@ -369,6 +369,20 @@ void thread_get_param(const struct thread *t, struct sched_param *out);
 void thread_sched_stats(struct sched_stats *out, uint64_t *switches,
 			uint64_t *preemptions);
 
+/*
+ * thread_sched_swap - move every thread of the program to policy @name
+ * (an implementation of "sched" linked into it, e.g. "sched.stride"),
+ * while they run: the serving policy exports its state, lets go of every
+ * thread, the new one imports the state, and the "sched" slot is
+ * re-pointed. Threads keep their state (runnable, blocked, sleeping),
+ * queue order and every parameter. Return: 0 (also when @name already
+ * serves), or EXO_ERR_NOT_FOUND (no such implementation linked),
+ * EXO_ERR_BUSY (it holds threads), EXO_ERR_NO_MEMORY, or the errors of
+ * its import (sched.edf: EXO_ERR_LIMIT when the periodic threads are not
+ * admissible); on error the old policy keeps every thread.
+ */
+int thread_sched_swap(const char *name);
+
 /* Mutexes (not recursive). Zero-initialised or MUTEX_INIT is unlocked. */
 struct mutex {
 	struct sched_obj obj;

@@ -25,7 +25,9 @@
  * exhausts its budget is demoted to the background until its next
  * release (so an endless loop in a periodic thread cannot starve the
  * others, or the background, beyond its budget); a job still running at
- * its deadline counts as a miss.
+ * its deadline counts as a miss. Budgets are enforced when the thread is
+ * charged, at the end of a slice at the latest: a job that ran past its
+ * budget skips as many later releases as the excess covers.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@ struct edf {
 	struct sched base; /* first: the slot hands out &base */
 	struct sched_heap ready; /* released jobs with budget, by deadline */
 	struct sched_fifo bg; /* background and depleted threads */
+	struct sched_heap pending; /* the periodic ones of bg, by release */
 	struct sched_set all;
 	uint64_t seq;
 	struct sched_stats st;
@@ -164,6 +167,9 @@ static int edf_attach(struct sched *s, struct thread *t, uint64_t now)
 	if (!err) {
 		err = sched_heap_reserve(&e->ready, e->all.n + 1);
 	}
+	if (!err) {
+		err = sched_heap_reserve(&e->pending, e->all.n + 1);
+	}
 	if (err) {
 		e->st.refused++;
 		return err;
@@ -183,16 +189,54 @@ static void edf_detach(struct sched *s, struct thread *t)
 	sched_set_remove(&e->all, t);
 }
 
+static bool ready_now(const struct thread *t)
+{
+	return periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE);
+}
+
+/*
+ * A queued thread is in the ready heap if it has a job with budget, else
+ * in the background FIFO, and then, if periodic, also in the pending heap
+ * (by next release) so that its release is found without a scan.
+ */
 static void push(struct edf *e, struct thread *t, uint64_t now)
 {
 	catch_up(e, t, now);
-	if (periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE)) {
-		t->q_seq = e->seq++;
+	t->q_seq = e->seq++;
+	if (ready_now(t)) {
 		t->q_key = t->abs_deadline;
 		t->state = SCHED_T_RUNNABLE;
 		sched_heap_push(&e->ready, t);
-	} else {
-		sched_fifo_push(&e->bg, t);
+		return;
+	}
+	sched_fifo_push(&e->bg, t);
+	if (periodic(t)) {
+		t->q_key = t->next_release;
+		sched_heap_push(&e->pending, t);
+	}
+}
+
+static void pull(struct edf *e, struct thread *t)
+{
+	if (ready_now(t)) {
+		sched_heap_remove(&e->ready, t);
+		return;
+	}
+	sched_fifo_remove(&e->bg, t);
+	if (periodic(t)) {
+		sched_heap_remove(&e->pending, t);
+	}
+}
+
+/* Move queued threads whose next job is due by @now to the ready heap. */
+static void release_due(struct edf *e, uint64_t now)
+{
+	struct thread *t;
+
+	while ((t = sched_heap_min(&e->pending)) && t->next_release <= now) {
+		sched_heap_pop(&e->pending);
+		sched_fifo_remove(&e->bg, t);
+		push(e, t, now);
 	}
 }
 
@@ -206,33 +250,48 @@ static void edf_enqueue(struct sched *s, struct thread *t, uint64_t now)
 
 static void edf_dequeue(struct sched *s, struct thread *t)
 {
-	struct edf *e = edf_of(s);
-
-	if (t->heap_idx) {
-		sched_heap_remove(&e->ready, t);
-	} else {
-		sched_fifo_remove(&e->bg, t);
-	}
+	pull(edf_of(s), t);
 }
 
 static struct thread *edf_pick_next(struct sched *s, uint64_t now)
 {
 	struct edf *e = edf_of(s);
-	struct thread *t = sched_heap_pop(&e->ready);
+	struct thread *t;
 
+	release_due(e, now);
+	t = sched_heap_min(&e->ready);
 	if (!t) {
-		t = sched_fifo_pop(&e->bg);
+		t = e->bg.head;
 	}
 	if (t) {
+		pull(e, t);
 		t->state = SCHED_T_RUNNING;
 		e->st.picks++;
 	}
 	return t;
 }
 
-static bool ready_now(const struct thread *t)
+/*
+ * Take @ran ticks off the job's budget. Preemption comes only at the end
+ * of a slice, so a job can run past its budget; it pays the excess back:
+ * its next releases are skipped (and count as missed) until the time it
+ * overran is covered, so over time it gets no more than its share.
+ */
+static void charge_job(struct edf *e, struct thread *t, uint64_t ran)
 {
-	return periodic(t) && t->budget_left && !(t->flags & THREAD_F_JOB_DONE);
+	uint64_t skip;
+
+	if (!t->budget_left) {
+		return; /* running in the background: idle time, free */
+	}
+	if (ran <= t->budget_left) {
+		t->budget_left -= ran;
+		return;
+	}
+	skip = (ran - t->budget_left + t->param.budget - 1) / t->param.budget;
+	t->budget_left = 0;
+	t->next_release += skip * t->param.period;
+	e->st.deadline_misses += skip;
 }
 
 static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
@@ -243,8 +302,7 @@ static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
 
 	cur->runtime += ran;
 	if (periodic(cur) && !(cur->flags & THREAD_F_JOB_DONE)) {
-		cur->budget_left -=
-			ran < cur->budget_left ? ran : cur->budget_left;
+		charge_job(e, cur, ran);
 		note_miss(e, cur, now);
 	}
 	if (!slice_end) {
@@ -252,6 +310,7 @@ static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
 	}
 	e->st.ticks++;
 	catch_up(e, cur, now);
+	release_due(e, now);
 	next = sched_heap_min(&e->ready);
 	if (ready_now(cur)) {
 		/* A job with budget yields only to an earlier deadline. */
@@ -375,6 +434,7 @@ void sched_edf_delete(struct sched *s)
 
 	sched_set_free(&e->all);
 	sched_heap_free(&e->ready);
+	sched_heap_free(&e->pending);
 	free(e);
 }
 

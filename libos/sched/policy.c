@@ -411,11 +411,15 @@ int sched_state_import(struct sched *s, const struct sched_state *st,
 	return 0;
 
 err_detach:
-	while (done-- > 0) {
-		struct thread *t = resolve(ctx, rec_at(st, done)->id);
+	/* Detach what was attached; every descriptor gets its record back. */
+	for (i = 0; i <= done && i < st->count; i++) {
+		struct thread *t = resolve(ctx, rec_at(st, i)->id);
 
-		t->state = SCHED_T_NEW;
-		sched_detach(s, t);
+		if (i < done) {
+			t->state = SCHED_T_NEW;
+			sched_detach(s, t);
+		}
+		sched_state_apply(t, rec_at(st, i));
 	}
 	return err;
 }

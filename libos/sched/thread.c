@@ -691,6 +691,101 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *sw, uint64_t *pre)
 	sched_preempt_enable();
 }
 
+/* Changing the policy of the running program. */
+
+static struct thread *find(void *ctx, uint32_t id)
+{
+	for (struct thread *t = all_head; t; t = t->all_next) {
+		if (t->id == id && t->state != SCHED_T_EXITED) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* Take every thread off @s: queued ones first, then all of them. */
+static void drain(struct sched *s, uint64_t now)
+{
+	while (sched_pick_next(s, now)) {
+	}
+	for (struct thread *t = all_head; t; t = t->all_next) {
+		if (t->state != SCHED_T_EXITED) {
+			sched_detach(s, t);
+		}
+	}
+}
+
+int thread_sched_swap(const char *name)
+{
+	const struct libos_impl *to = NULL;
+	struct sched_state *buf = NULL;
+	struct sched_stats st;
+	struct sched *old, *new;
+	uint64_t now;
+	int64_t n;
+	int err;
+
+	for (size_t i = 0; i < libos_impl_count() && !to; i++) {
+		const struct libos_impl *im = libos_impl_at(i);
+
+		if (strcmp(im->name, name) == 0 &&
+		    libos_impl_fits(&sched_slot, im)) {
+			to = im;
+		}
+	}
+	if (!to) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	sched_preempt_disable();
+	err = start();
+	if (err) {
+		goto out;
+	}
+	old = policy();
+	new = to->self;
+	if (new == old) {
+		goto out;
+	}
+	sched_stats(new, &st);
+	if (st.threads) {
+		err = EXO_ERR_BUSY;
+		goto out;
+	}
+	buf = malloc(sched_state_size(nthreads));
+	if (!buf) {
+		err = EXO_ERR_NO_MEMORY;
+		goto out;
+	}
+	charge(false, NULL);
+	now = now_ticks();
+	n = sched_export_state(old, buf, sched_state_size(nthreads), now);
+	if (n < 0) {
+		err = (int)n;
+		goto out_free;
+	}
+	/*
+	 * Both policies keep their links in the same descriptors: the old
+	 * one lets go of every thread before the new one takes them.
+	 */
+	drain(old, now);
+	err = sched_import_state(new, buf, find, NULL, now);
+	if (err) {
+		/* Refused: the old policy takes its own state back. */
+		if (sched_import_state(old, buf, find, NULL, now)) {
+			printf("sched: %s cannot take back its own state\n",
+			       sched_slot.impl->name);
+			exit(EXO_ERR_CORRUPT);
+		}
+		goto out_free;
+	}
+	sched_slot.impl = to;
+out_free:
+	free(buf);
+out:
+	sched_preempt_enable();
+	return err;
+}
+
 /* Mutexes. */
 
 static void obj_init(struct sched_obj *o, uint32_t kind)

@@ -487,6 +487,37 @@ static void test_edf_overrun(void **state)
 	sched_edf_delete(s);
 }
 
+/*
+ * Charged a whole slice past its budget (preemption is at slice ends), a
+ * periodic thread skips releases until the excess is paid back.
+ */
+static void test_edf_overrun_slice(void **state)
+{
+	struct sched *s = sched_edf_new();
+	struct thread *a = mk(1, 0, 0), *b = mk(2, 0, 0);
+	struct sched_stats st;
+
+	a->param = (struct sched_param){ 16, 100, 10, 10, 2 };
+	assert_int_equal(sched_attach(s, a, 0), 0);
+	assert_int_equal(sched_attach(s, b, 0), 0);
+	sched_enqueue(s, a, 0);
+	sched_enqueue(s, b, 0);
+	assert_ptr_equal(sched_pick_next(s, 0), a);
+	/* 10 ticks against a budget of 2: 8 over, 4 releases skipped. */
+	assert_true(sched_tick(s, a, 10, true, 10));
+	assert_int_equal(a->next_release, 50);
+	sched_enqueue(s, a, 10);
+	assert_ptr_equal(sched_pick_next(s, 10), b);
+	sched_stats(s, &st);
+	assert_int_equal(st.deadline_misses, 4);
+	/* At 50 it has a job again, and it beats the background. */
+	assert_true(sched_tick(s, b, 40, true, 50));
+	sched_enqueue(s, b, 50);
+	assert_ptr_equal(sched_pick_next(s, 50), a);
+	assert_int_equal(a->budget_left, 2);
+	sched_edf_delete(s);
+}
+
 static void test_edf_admission(void **state)
 {
 	struct sched *s = sched_edf_new();
@@ -771,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_edf_feasible),
 		cmocka_unit_test(test_edf_constrained_and_background),
 		cmocka_unit_test(test_edf_overrun),
+		cmocka_unit_test(test_edf_overrun_slice),
 		cmocka_unit_test(test_edf_admission),
 		cmocka_unit_test(test_state_matrix),
 		cmocka_unit_test(test_state_order),
