@@ -102,7 +102,9 @@ struct sched_ops {
 	 * policy at time @now; it is not queued yet. Return: 0, or
 	 * EXO_ERR_INVALID (a parameter out of range), EXO_ERR_LIMIT (sched.edf:
 	 * admission refused, the set would not be schedulable),
-	 * EXO_ERR_NO_MEMORY. On error nothing changed.
+	 * EXO_ERR_NO_MEMORY. On error nothing changed. A field the policy
+	 * keeps that is already set (an imported pass, next release) is
+	 * kept; an unset one (0) is started from @now.
 	 */
 	int (*attach)(struct sched *s, struct thread *t, uint64_t now);
 	/* @t (not queued) leaves the policy for good. */
@@ -119,7 +121,8 @@ struct sched_ops {
 	/*
 	 * Charge running @cur for the @ran ticks since it was last charged:
 	 * at the end of a time slice (@slice_end true), and when it gives
-	 * the CPU up (yield, block, sleep, end; @slice_end false).
+	 * the CPU up (yield, block, sleep, end; @slice_end false; skipped
+	 * when @ran would be 0). The policy adds @ran to cur->runtime.
 	 * Return: with @slice_end, true if another thread should run now
 	 * (the machinery then enqueues @cur and picks); otherwise ignored.
 	 */
@@ -140,8 +143,9 @@ struct sched_ops {
 	 */
 	void (*block)(struct sched *s, struct thread *t, struct sched_obj *obj);
 	/*
-	 * @owner gave up mutex @obj (already off owner->held): recompute
-	 * what it inherited.
+	 * The mutexes @owner holds changed: it gave @obj up (already off
+	 * owner->held), or was handed it (already on). Recompute what it
+	 * inherits from their waiters.
 	 */
 	void (*release)(struct sched *s, struct thread *owner,
 			struct sched_obj *obj);
