@@ -296,6 +296,47 @@ static void test_idle_sleep(void)
 	       (unsigned long)(info->slices - s0));
 }
 
+/*
+ * The program's own fault handler works next to the threads' hooks: it
+ * gets the faults they do not claim, and preemption goes on.
+ */
+#define FAULT_VA 0x0000670000000000ul
+static volatile uint64_t faults_seen;
+
+static int on_fault(struct exo_upcall_frame *f)
+{
+	if (f->vector == 14 && (f->addr & ~0xffful) == FAULT_VA &&
+	    map_anon(FAULT_VA, 1) == 0) {
+		faults_seen++;
+		return 0;
+	}
+	return 1;
+}
+
+static void test_fault_handler(void)
+{
+	const volatile struct exo_env_info *info = exo_env_info();
+	uint64_t k0 = info->preemptions, t0;
+	struct thread *t;
+
+	CHECK_EQ(set_fault_handler(on_fault, NULL), 0);
+	spin_stop = 0;
+	t = spawn(spinner, NULL, 0, 0, 0);
+	*(volatile uint64_t *)FAULT_VA = 42; /* faults; the handler maps it */
+	CHECK_EQ(faults_seen, 1);
+	CHECK_EQ(*(volatile uint64_t *)FAULT_VA, 42);
+	t0 = ticks();
+	while (ticks() < t0 + 30) {
+		thread_yield();
+	}
+	spin_stop = 1;
+	join(t);
+	CHECK(info->preemptions > k0);
+	CHECK_EQ(set_fault_handler(NULL, NULL), 0);
+	printf("fault handler: the program's own handler and the threads' "
+	       "hooks side by side\n");
+}
+
 /* Errors. */
 
 static void *nothing(void *arg)
@@ -404,6 +445,7 @@ int main(void)
 	test_preempt_spinner();
 	test_sem_tls_sleep();
 	test_idle_sleep();
+	test_fault_handler();
 	policy_checks();
 	test_alloc();
 	printf("sched: %s: all %lu checks passed\n", name,
