@@ -146,7 +146,7 @@ static _Noreturn void all_blocked(void)
  * ended. Called with preemption off; returns (in cur) when cur runs
  * again, with the count it had.
  */
-static void schedule(void)
+static inline __attribute__((always_inline)) void schedule(void)
 {
 	struct thread *prev = cur, *next;
 	uint64_t now = now_ticks();
