@@ -17,6 +17,7 @@
 #define SCRATCH_VA 0x00007c0000000000ul
 
 static fault_handler_fn fault_fn, preempt_fn;
+static page_fault_hook_fn page_hook;
 
 void libos_upcall(struct exo_upcall_frame *f);
 
@@ -26,6 +27,27 @@ void libos_upcall(struct exo_upcall_frame *f)
 							   : preempt_fn;
 	int r;
 
+	/* Page faults go to the pager first; it hands on what is not its. */
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
+		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	if (!fn && f->kind == EXO_UPCALL_FAULT) {
+		/*
+		 * Nobody else wants it: drop the fault entry and resume, so the
+		 * fault recurs and the kernel ends us with its record, as if no
+		 * handler had ever been installed.
+		 */
+		exo_env_set_upcall(EXO_ENV_SELF, 0,
+				   preempt_fn ? (uint64_t)exo_upcall_entry : 0,
+				   XSTACK_TOP, 0, 0);
+		return;
+	}
 	if (!fn) {
 		return; /* a lost slice nobody asked about: just resume */
 	}
@@ -54,9 +76,21 @@ int map_anon(uint64_t va, uint64_t n)
 	return 0;
 }
 
-int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+/* Register the upcalls @env needs now (fault entry when anyone wants it). */
+static int register_upcalls(uint64_t env)
 {
-	static int have_stack;
+	uint64_t entry = (uint64_t)exo_upcall_entry;
+
+	return (int)exo_env_set_upcall(env,
+				       (fault_fn || page_hook) ? entry : 0,
+				       preempt_fn ? entry : 0, XSTACK_TOP, 0,
+				       0);
+}
+
+static int have_stack;
+
+static int xstack_ready(void)
+{
 	int err;
 
 	if (!have_stack) {
@@ -67,12 +101,68 @@ int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
 		}
 		have_stack = 1;
 	}
+	return 0;
+}
+
+int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+{
+	int err = xstack_ready();
+
+	if (err) {
+		return err;
+	}
 	fault_fn = fn;
 	preempt_fn = preempt;
-	return (int)exo_env_set_upcall(EXO_ENV_SELF,
-				       (uint64_t)exo_upcall_entry,
-				       preempt ? (uint64_t)exo_upcall_entry : 0,
-				       XSTACK_TOP, 0, 0);
+	return register_upcalls(EXO_ENV_SELF);
+}
+
+int set_page_fault_hook(page_fault_hook_fn hook)
+{
+	int err = xstack_ready();
+
+	if (err) {
+		return err;
+	}
+	page_hook = hook;
+	return register_upcalls(EXO_ENV_SELF);
+}
+
+int runtime_page_private(uint64_t va)
+{
+	return va == SCRATCH_VA ||
+	       (va >= XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE &&
+		va < XSTACK_TOP) ||
+	       (va >= CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE &&
+		va < CHILD_STACK_TOP);
+}
+
+int runtime_prepare_child(uint64_t child)
+{
+	struct exo_page_op ops[XSTACK_PAGES];
+	int64_t r;
+	int i;
+
+	if (!have_stack) {
+		return register_upcalls(child);
+	}
+	/* The kernel writes upcall frames there: it must be the child's own. */
+	for (i = 0; i < XSTACK_PAGES; i++) {
+		int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+
+		if (pa < 0) {
+			return (int)pa;
+		}
+		ops[i].op = EXO_PAGE_OP_MAP;
+		ops[i].perm = EXO_PERM_R | EXO_PERM_W;
+		ops[i].count = 0;
+		ops[i].va = XSTACK_TOP - (uint64_t)(i + 1) * EXO_PAGE_SIZE;
+		ops[i].arg = (uint64_t)pa;
+	}
+	r = exo_page_batch(child, (uint64_t)ops, XSTACK_PAGES, 0, 0, 0);
+	if (r != XSTACK_PAGES) {
+		return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+	}
+	return register_upcalls(child);
 }
 
 static int (*volatile spawn_entry)(uint64_t);
@@ -84,8 +174,8 @@ static _Noreturn void child_start(void)
 	 * The copied address space holds the handlers and their exception
 	 * stack; the kernel's registration is per environment, so renew it.
 	 */
-	if ((fault_fn || preempt_fn) &&
-	    set_fault_handler(fault_fn, preempt_fn)) {
+	if ((fault_fn || preempt_fn || page_hook) &&
+	    (xstack_ready() || register_upcalls(EXO_ENV_SELF))) {
 		exit(EXO_ERR_FAULT);
 	}
 	exit(spawn_entry(spawn_arg));
@@ -95,7 +185,8 @@ static uint32_t pte_perm(uint64_t pte)
 {
 	uint32_t perm = EXO_PERM_R;
 
-	if (pte & EXO_PTE_W) {
+	/* A copy-on-write page (the pager's mark) is logically writable. */
+	if (pte & (EXO_PTE_W | EXO_PTE_USER0)) {
 		perm |= EXO_PERM_W;
 	}
 	if (!(pte & EXO_PTE_NX)) {
@@ -133,7 +224,7 @@ static int clone_page(uint64_t child, uint64_t va, uint64_t pte)
 	     va < CHILD_STACK_TOP)) {
 		return 0;
 	}
-	if (!(pte & EXO_PTE_W)) {
+	if (!(pte & (EXO_PTE_W | EXO_PTE_USER0))) {
 		/* Share read-only pages when we may; else copy them. */
 		err = (int)exo_page_map(child, va, pte & EXO_PTE_ADDR,
 					pte_perm(pte), 0, 0);

@@ -1,0 +1,914 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pager.cow, the libOS's default pager: regions backed on first touch by
+ * zeroed frames (or at once with PAGER_MAP_EAGER), copy-on-write fork,
+ * growing stacks with guard pages, and, once a limit is set, eviction to
+ * a swap store chosen by a replaceable policy (clock by default, aging).
+ *
+ * Copy-on-write. pager_fork maps each writable page of ours into the
+ * child read-only with the PAGER_PTE_COW mark and makes ours the same.
+ * A write to a marked page faults; the pager then asks the kernel how many
+ * references the frame has (frame_refs): 2 (its owner and our mapping)
+ * means nobody else maps it any more, so the page is just made writable
+ * again; otherwise it is copied into a fresh frame of ours. Frames of ours
+ * we stopped mapping while others still do are kept in a list and freed
+ * once the others let go (the list is tried at each fork and unmap).
+ *
+ * Hazard: in a child, the pager's own variables sit in pages that are
+ * themselves copy-on-write. Resolving a copy-on-write fault therefore
+ * writes no variable until the page is remapped, so a nested fault on a
+ * variable's page can always be resolved.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libos/pager_impl.h>
+#include <libos/runtime.h>
+
+#define PAGE EXO_PAGE_SIZE
+#define PAGE_MASK (EXO_PAGE_SIZE - 1)
+
+/* Two windows of the pager's own at the top of its range. */
+#define COPY_WINDOW (PAGER_REGION_TOP - 2 * PAGE)
+#define SWAP_WINDOW (PAGER_REGION_TOP - 3 * PAGE)
+#define PLACE_TOP (PAGER_REGION_TOP - 0x200000ul)
+
+#define ORPHANS_MAX 256
+#define SWAP_SLOTS 2048 /* 8 MiB of swap store */
+#define STACK_GUARD_PAGES 1
+
+/* What pager_ctx_save keeps (arch/x86_64/user/fork.S). */
+struct pager_fork_ctx {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+struct pager_fork_ctx pager_fork_ctx;
+int pager_ctx_save(struct pager_fork_ctx *ctx) __attribute__((returns_twice));
+void pager_ctx_resume(void);
+
+struct cow_pager {
+	struct pager base;
+	struct region_table regions;
+	struct swap_map swap;
+	struct pager_stats st;
+	int hooked; /* the page-fault hook is installed */
+	int shared; /* copy-on-write pages may exist (we forked or were) */
+	/* Eviction, once a limit is set. */
+	uint64_t limit;
+	uint64_t resident[POLICY_SLOTS_MAX]; /* slot -> page, 0 when free */
+	size_t nresident;
+	struct pager_policy *policy;
+	struct policy_clock clock;
+	struct policy_aging aging;
+	struct swap_store *store;
+	/* Frames of ours that others still map. */
+	uint64_t orphan[ORPHANS_MAX];
+	size_t norphans;
+};
+
+static struct cow_pager pg;
+
+static int fault_hook(struct exo_upcall_frame *f);
+
+static int hook(struct cow_pager *p)
+{
+	int err;
+
+	if (p->hooked) {
+		return 0;
+	}
+	err = set_page_fault_hook(fault_hook);
+	if (!err) {
+		p->hooked = 1;
+	}
+	return err;
+}
+
+static uint32_t rw_perm(uint64_t pte)
+{
+	return EXO_PERM_R | EXO_PERM_W |
+	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
+}
+
+static void orphan_add(struct cow_pager *p, uint64_t pa)
+{
+	if (p->norphans < ORPHANS_MAX) {
+		p->orphan[p->norphans++] = pa;
+	}
+	/* Else it stays ours until we end: a leak bounded by our life. */
+}
+
+/* Free the orphans nobody maps any more. */
+static void orphans_reap(struct cow_pager *p)
+{
+	size_t i = 0;
+
+	while (i < p->norphans) {
+		if (exo_frame_free(p->orphan[i], 0, 0, 0, 0, 0) != EXO_ERR_BUSY) {
+			p->orphan[i] = p->orphan[--p->norphans];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Give back a frame we stopped mapping: now, or once others let go. */
+static void frame_drop(struct cow_pager *p, uint64_t pa)
+{
+	if (exo_frame_free(pa, 0, 0, 0, 0, 0) == EXO_ERR_BUSY) {
+		orphan_add(p, pa);
+	}
+}
+
+/* ---- Copy-on-write ---------------------------------------------------- */
+
+/*
+ * The page at @va is marked copy-on-write and written: make it ours and
+ * writable. Writes no variable before the page is remapped (see above).
+ */
+static int cow_break(struct cow_pager *p, uint64_t va, uint64_t pte)
+{
+	uint64_t old = pte & EXO_PTE_ADDR;
+	int64_t refs = exo_frame_refs(old, 0, 0, 0, 0, 0);
+	int64_t pa, err;
+
+	if (refs == 2) {
+		/* Ours and mapped only here: nobody to copy for. */
+		err = exo_page_protect(EXO_ENV_SELF, va, 1, rw_perm(pte), 0, 0);
+		if (err < 0) {
+			return (int)err;
+		}
+		p->st.cow_reuses++;
+		return 0;
+	}
+	pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+			   EXO_PERM_R | EXO_PERM_W, 0, 0);
+	if (err) {
+		goto err_free;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+	err = exo_page_map(EXO_ENV_SELF, va, (uint64_t)pa, rw_perm(pte), 0, 0);
+	if (err) {
+		goto err_free;
+	}
+	/* Now the variables are safe to write. */
+	p->st.cow_copies++;
+	if (refs > 0) {
+		frame_drop(p, old); /* ours, still mapped by someone else */
+	}
+	return 0;
+
+err_free:
+	exo_frame_free((uint64_t)pa, 0, 0, 0, 0, 0);
+	return (int)err;
+}
+
+/* ---- Backing pages, eviction ----------------------------------------- */
+
+static int referenced(void *ctx, size_t slot)
+{
+	struct cow_pager *p = ctx;
+	uint64_t va = p->resident[slot];
+
+	if (!va || !(exo_pte(va) & EXO_PTE_A)) {
+		return 0;
+	}
+	exo_page_clear_ad(EXO_ENV_SELF, va, 1, EXO_AD_ACCESSED, 0, 0);
+	return 1;
+}
+
+static const struct pager_ref_ops ref_ops = { .referenced = referenced };
+
+static long free_swap_slot(struct cow_pager *p)
+{
+	size_t cap = swap_capacity(p->store);
+
+	for (size_t i = 0; i < cap; i++) {
+		if (!p->swap.va[i]) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/* Write the page in resident slot @s to the swap store and unmap it. */
+static int evict(struct cow_pager *p, size_t s)
+{
+	uint64_t va = p->resident[s], pte = exo_pte(va);
+	long slot = free_swap_slot(p);
+	int err;
+
+	if (slot < 0) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	err = swap_write(p->store, (size_t)slot, (const void *)va);
+	if (err) {
+		return err;
+	}
+	exo_page_unmap(EXO_ENV_SELF, va, 1, 0, 0, 0);
+	frame_drop(p, pte & EXO_PTE_ADDR);
+	p->swap.va[slot] = va;
+	p->swap.n++;
+	p->resident[s] = 0;
+	p->nresident--;
+	p->st.evictions++;
+	return 0;
+}
+
+/* A free resident slot, evicting the policy's victim when all are full. */
+static long take_slot(struct cow_pager *p)
+{
+	size_t s;
+	int err;
+
+	if (p->nresident == p->limit) {
+		s = policy_victim(p->policy, &ref_ops, p);
+		err = evict(p, s);
+		if (err) {
+			return err;
+		}
+		return (long)s;
+	}
+	for (s = 0; s < p->limit; s++) {
+		if (!p->resident[s]) {
+			return (long)s;
+		}
+	}
+	return EXO_ERR_LIMIT;
+}
+
+/* Back the page at @va (in a region with rights @prot). */
+static int back_page(struct cow_pager *p, uint64_t va, uint32_t prot)
+{
+	long s = -1, slot = -1;
+	int64_t pa, err;
+
+	if (p->limit) {
+		s = take_slot(p);
+		if (s < 0) {
+			return (int)s;
+		}
+		if (p->swap.n) {
+			slot = swap_map_find(&p->swap, va);
+		}
+	}
+	pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, va, (uint64_t)pa,
+			   slot >= 0 ? prot | EXO_PERM_W : prot, 0, 0);
+	if (err) {
+		exo_frame_free((uint64_t)pa, 0, 0, 0, 0, 0);
+		return (int)err;
+	}
+	if (slot >= 0) {
+		err = swap_read(p->store, (size_t)slot, (void *)va);
+		if (!err && !(prot & EXO_PERM_W)) {
+			err = exo_page_protect(EXO_ENV_SELF, va, 1, prot, 0, 0);
+		}
+		if (err < 0) {
+			return (int)err;
+		}
+		p->swap.va[slot] = 0;
+		p->swap.n--;
+		p->st.swap_ins++;
+	} else {
+		p->st.zero_fills++;
+	}
+	if (s >= 0) {
+		p->resident[s] = va;
+		p->nresident++;
+		policy_insert(p->policy, (size_t)s);
+	}
+	return 0;
+}
+
+static int fault_hook(struct exo_upcall_frame *f)
+{
+	return pg.base.ops->fault(&pg.base, f);
+}
+
+static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t va = f->addr & ~PAGE_MASK, pte;
+	const struct pager_region *r;
+	int err;
+
+	if (f->error & 1) {
+		/* Present: only a write to a copy-on-write page is ours. */
+		if (!(f->error & 2)) {
+			return 1;
+		}
+		pte = exo_pte(va);
+		if (!(pte & PAGER_PTE_COW)) {
+			return 1;
+		}
+		r = region_find(&p->regions, va);
+		if (r && !(r->prot & EXO_PERM_W)) {
+			return 1;
+		}
+		err = cow_break(p, va, pte);
+		goto out;
+	}
+	r = region_find(&p->regions, va);
+	if (!r) {
+		return 1;
+	}
+	if (r->flags & REGION_GUARD) {
+		/* The stack's lowest page is right above its guard. */
+		printf("pager: stack overflow: fault at 0x%lx (rip 0x%lx) in "
+		       "the guard page below the stack whose end is 0x%lx\n",
+		       (unsigned long)f->addr, (unsigned long)f->regs.rip,
+		       (unsigned long)r->end);
+		p->st.passed++;
+		return 1;
+	}
+	if (r->prot == PAGER_PROT_NONE || ((f->error & 2) && !(r->prot & EXO_PERM_W)) ||
+	    ((f->error & 0x10) && !(r->prot & EXO_PERM_X))) {
+		p->st.passed++;
+		return 1;
+	}
+	err = back_page(p, va, r->prot);
+out:
+	p->st.faults++;
+	if (err) {
+		printf("pager: cannot back 0x%lx: %s\n", (unsigned long)va,
+		       exo_status_name(err));
+	}
+	return err;
+}
+
+/* ---- Regions ---------------------------------------------------------- */
+
+static int check_prot(uint32_t prot)
+{
+	return (prot & ~PAGER_PROT_ALL) ? EXO_ERR_INVALID : 0;
+}
+
+static uint64_t page_round(uint64_t len)
+{
+	return (len + PAGE_MASK) & ~PAGE_MASK;
+}
+
+/* Back every page of [@va, @va + @len) now. */
+static int populate(struct cow_pager *p, uint64_t va, uint64_t len,
+		    uint32_t prot)
+{
+	for (uint64_t a = va; a < va + len; a += PAGE) {
+		int err;
+
+		if (exo_pte(a) & EXO_PTE_P) {
+			continue;
+		}
+		err = back_page(p, a, prot);
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Forget that page @a is resident or in the swap store. */
+static void forget(struct cow_pager *p, uint64_t a)
+{
+	long slot;
+
+	for (size_t s = 0; p->nresident && s < p->limit; s++) {
+		if (p->resident[s] == a) {
+			p->resident[s] = 0;
+			p->nresident--;
+			policy_remove(p->policy, s);
+		}
+	}
+	if (p->swap.n && (slot = swap_map_find(&p->swap, a)) >= 0) {
+		p->swap.va[slot] = 0;
+		p->swap.n--;
+	}
+}
+
+#define RELEASE_BATCH 64
+
+/* Unmap the pages of [@va, @va + @len) and give back their frames. */
+static void release(struct cow_pager *p, uint64_t va, uint64_t len)
+{
+	uint64_t pte[RELEASE_BATCH];
+
+	while (len) {
+		uint64_t n = len / PAGE > RELEASE_BATCH ? RELEASE_BATCH
+							: len / PAGE;
+		int any = 0;
+
+		for (uint64_t i = 0; i < n; i++) {
+			pte[i] = exo_pte(va + i * PAGE);
+			any |= (pte[i] & EXO_PTE_P) != 0;
+		}
+		if (any) {
+			exo_page_unmap(EXO_ENV_SELF, va, n, 0, 0, 0);
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			/* Lent frames are not ours: freeing them is refused. */
+			if (pte[i] & EXO_PTE_P) {
+				frame_drop(p, pte[i] & EXO_PTE_ADDR);
+			}
+			if (p->limit) {
+				forget(p, va + i * PAGE);
+			}
+		}
+		va += n * PAGE;
+		len -= n * PAGE;
+	}
+}
+
+static int cow_map(struct pager *pp, uint64_t *va, uint64_t len,
+		   uint32_t prot, uint32_t flags)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t at;
+	int err;
+
+	len = page_round(len);
+	if (len == 0 || check_prot(prot) || (flags & ~PAGER_MAP_FLAGS)) {
+		return EXO_ERR_INVALID;
+	}
+	if (flags & PAGER_MAP_FIXED) {
+		at = *va;
+		if (at & PAGE_MASK) {
+			return EXO_ERR_ALIGN;
+		}
+		if (at < EXO_USER_MIN || at >= EXO_USER_MAP_TOP ||
+		    len > EXO_USER_MAP_TOP - at) {
+			return EXO_ERR_DENIED;
+		}
+		if (region_overlaps(&p->regions, at, at + len)) {
+			return EXO_ERR_EXISTS;
+		}
+	} else {
+		at = region_place(&p->regions, len, PAGER_REGION_BASE,
+				  PLACE_TOP);
+		if (!at) {
+			return EXO_ERR_NO_MEMORY;
+		}
+	}
+	err = hook(p);
+	if (err) {
+		return err;
+	}
+	err = region_add(&p->regions, at, at + len, prot,
+			 flags & PAGER_MAP_EAGER);
+	if (err) {
+		return err;
+	}
+	if ((flags & PAGER_MAP_EAGER) && prot != PAGER_PROT_NONE) {
+		err = populate(p, at, len, prot);
+		if (err) {
+			release(p, at, len);
+			region_remove(&p->regions, at, at + len);
+			return err;
+		}
+	}
+	*va = at;
+	return 0;
+}
+
+static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	static struct region_table after;
+	uint64_t end;
+	size_t i;
+	int err;
+
+	len = page_round(len);
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (len == 0 || va + len < va) {
+		return EXO_ERR_INVALID;
+	}
+	end = va + len;
+	after = p->regions;
+	err = region_remove(&after, va, end);
+	if (err) {
+		return err;
+	}
+	/* Only what regions held: other mappings in the range are not ours. */
+	for (i = 0; i < p->regions.n; i++) {
+		const struct pager_region *r = &p->regions.r[i];
+		uint64_t lo = r->start > va ? r->start : va;
+		uint64_t hi = r->end < end ? r->end : end;
+
+		if (lo < hi) {
+			release(p, lo, hi - lo);
+		}
+	}
+	p->regions = after;
+	orphans_reap(p);
+	return 0;
+}
+
+static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
+		       uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t n = page_round(len) / PAGE;
+	int err;
+
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (n == 0 || check_prot(prot)) {
+		return EXO_ERR_INVALID;
+	}
+	if (prot == PAGER_PROT_NONE) {
+		for (uint64_t i = 0; i < n; i++) {
+			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
+				return EXO_ERR_NOSYS;
+			}
+		}
+	}
+	err = region_protect(&p->regions, va, va + n * PAGE, prot);
+	if (err || prot == PAGER_PROT_NONE) {
+		return err;
+	}
+	if (!p->shared) {
+		int64_t r = exo_page_protect(EXO_ENV_SELF, va, n, prot, 0, 0);
+
+		return r < 0 ? (int)r : 0;
+	}
+	/* Copy-on-write pages keep their mark and stay read-only. */
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = va + i * PAGE, pte = exo_pte(a);
+		uint32_t perm = prot;
+
+		if (!(pte & EXO_PTE_P)) {
+			continue;
+		}
+		if (pte & PAGER_PTE_COW) {
+			perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+		}
+		exo_page_protect(EXO_ENV_SELF, a, 1, perm, 0, 0);
+	}
+	return 0;
+}
+
+static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	const struct pager_region *r;
+	uint64_t pte;
+	int err;
+
+	if ((va | va2) & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (check_prot(prot) || prot == PAGER_PROT_NONE) {
+		return EXO_ERR_INVALID;
+	}
+	r = region_find(&p->regions, va);
+	if (!r) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	if (region_find(&p->regions, va2)) {
+		return EXO_ERR_EXISTS;
+	}
+	if ((prot & ~r->prot) || va2 < EXO_USER_MIN ||
+	    va2 >= EXO_USER_MAP_TOP) {
+		return EXO_ERR_DENIED;
+	}
+	if (p->limit) {
+		return EXO_ERR_BUSY;
+	}
+	pte = exo_pte(va);
+	if (!(pte & EXO_PTE_P)) {
+		err = back_page(p, va, r->prot);
+		if (err) {
+			return err;
+		}
+		pte = exo_pte(va);
+	}
+	if (pte & PAGER_PTE_COW) {
+		return EXO_ERR_BUSY;
+	}
+	return (int)exo_page_map(EXO_ENV_SELF, va2, pte & EXO_PTE_ADDR, prot, 0,
+				 0);
+}
+
+static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t len = page_round(max), guard = STACK_GUARD_PAGES * PAGE, at;
+	int err;
+
+	if (len == 0) {
+		return EXO_ERR_INVALID;
+	}
+	at = region_place(&p->regions, len + guard, PAGER_REGION_BASE,
+			  PLACE_TOP);
+	if (!at) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	if (p->regions.n + 2 > REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	err = hook(p);
+	if (err) {
+		return err;
+	}
+	region_add(&p->regions, at, at + guard, PAGER_PROT_NONE, REGION_GUARD);
+	region_add(&p->regions, at + guard, at + guard + len, PAGER_PROT_RW,
+		   REGION_STACK);
+	*top = at + guard + len;
+	return 0;
+}
+
+/* ---- Fork ------------------------------------------------------------- */
+
+#define BATCH EXO_PAGE_BATCH_MAX
+
+struct fork_walk {
+	uint64_t child;
+	struct exo_page_op to_child[BATCH], to_self[BATCH];
+	size_t nchild, nself;
+};
+
+static struct fork_walk walk;
+
+/* Apply what is queued: the child's mappings first, then our marks. */
+static int walk_flush(struct fork_walk *w)
+{
+	int64_t r;
+
+	if (w->nchild) {
+		r = exo_page_batch(w->child, (uint64_t)w->to_child, w->nchild,
+				   0, 0, 0);
+		if (r != (int64_t)w->nchild) {
+			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+		}
+	}
+	if (w->nself) {
+		r = exo_page_batch(EXO_ENV_SELF, (uint64_t)w->to_self, w->nself,
+				   0, 0, 0);
+		if (r != (int64_t)w->nself) {
+			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+		}
+	}
+	w->nchild = w->nself = 0;
+	return 0;
+}
+
+static void queue(struct exo_page_op *ops, size_t *n, uint16_t op, uint64_t va,
+		  uint64_t pa, uint32_t perm)
+{
+	ops[*n].op = op;
+	ops[*n].perm = (uint16_t)perm;
+	ops[*n].count = 1;
+	ops[*n].va = va;
+	ops[*n].arg = pa;
+	(*n)++;
+}
+
+/* A page we cannot lend (not our frame): the child gets its own copy. */
+static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
+{
+	int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+	int64_t err;
+
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+			   EXO_PERM_R | EXO_PERM_W, 0, 0);
+	if (err) {
+		return (int)err;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+	return (int)exo_page_map(child, va, (uint64_t)pa, perm, 0, 0);
+}
+
+static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
+{
+	uint64_t pa = pte & EXO_PTE_ADDR;
+	uint32_t x = (pte & EXO_PTE_NX) ? 0 : EXO_PERM_X;
+	int writable = (pte & (EXO_PTE_W | PAGER_PTE_COW)) != 0;
+	int err;
+
+	if (runtime_page_private(va) ||
+	    (va >= PLACE_TOP && va < PAGER_REGION_TOP)) {
+		return 0;
+	}
+	if (exo_frame_refs(pa, 0, 0, 0, 0, 0) < 0) {
+		return copy_for_child(w->child, va,
+				      EXO_PERM_R | x | (writable ? EXO_PERM_W : 0));
+	}
+	if (w->nchild == BATCH || w->nself == BATCH) {
+		err = walk_flush(w);
+		if (err) {
+			return err;
+		}
+	}
+	if (!writable) {
+		queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
+		      EXO_PERM_R | x);
+		return 0;
+	}
+	queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
+	      EXO_PERM_R | x | PAGER_PERM_COW);
+	if (pte & EXO_PTE_W) {
+		queue(w->to_self, &w->nself, EXO_PAGE_OP_PROTECT, va, 0,
+		      EXO_PERM_R | x | PAGER_PERM_COW);
+	}
+	return 0;
+}
+
+static int fork_level(struct fork_walk *w, uint64_t base, int level)
+{
+	uint64_t span = PAGE << (9 * (level - 1));
+	int n = level == 4 ? 256 : 512;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t va = base + (uint64_t)i * span, e;
+		int err;
+
+		if (va >= EXO_USER_MAP_TOP) {
+			break;
+		}
+		e = *exo_pt_view_entry(va, level);
+		if (!(e & EXO_PTE_P)) {
+			continue;
+		}
+		err = level == 1 ? fork_page(w, va, e)
+				 : fork_level(w, va, level - 1);
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int64_t cow_fork(struct pager *pp)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	int64_t child;
+	int err;
+
+	if (p->swap.n) {
+		return EXO_ERR_STATE;
+	}
+	orphans_reap(p);
+	child = exo_env_create(0, 0, 0, 0, 0, 0);
+	if (child < 0) {
+		return child;
+	}
+	if (pager_ctx_save(&pager_fork_ctx)) {
+		/* The child, in its copy. The orphans are the parent's. */
+		p->norphans = 0;
+		return 0;
+	}
+	err = runtime_prepare_child((uint64_t)child);
+	if (err) {
+		goto err_destroy;
+	}
+	walk.child = (uint64_t)child;
+	walk.nchild = walk.nself = 0;
+	p->shared = 1;
+	err = fork_level(&walk, 0, 4);
+	if (!err) {
+		err = walk_flush(&walk);
+	}
+	if (err) {
+		goto err_destroy;
+	}
+	err = (int)exo_env_start((uint64_t)child, (uint64_t)pager_ctx_resume,
+				 pager_fork_ctx.rsp, 0, 0, 0);
+	if (err) {
+		goto err_destroy;
+	}
+	p->st.forks++;
+	return child;
+
+err_destroy:
+	/* Our pages stay marked; the next write to each makes it ours again. */
+	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);
+	return err;
+}
+
+/* ---- Limit, state, stats ---------------------------------------------- */
+
+static int cow_set_limit(struct pager *pp, uint64_t pages)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	if (pages == 1 || pages > POLICY_SLOTS_MAX) {
+		return EXO_ERR_INVALID;
+	}
+	if (p->limit || p->shared) {
+		return EXO_ERR_STATE; /* set once, before any fork */
+	}
+	if (pages == 0) {
+		return 0;
+	}
+	if (!p->store) {
+		p->store = swap_mem_store(SWAP_SLOTS, SWAP_WINDOW);
+		if (!p->store) {
+			return EXO_ERR_NO_MEMORY;
+		}
+	}
+	policy_reset(p->policy, pages);
+	p->limit = pages;
+	return 0;
+}
+
+static int64_t cow_export(struct pager *pp, void *buf, size_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	return pager_state_export(&p->regions, &p->swap, p->limit, buf, len);
+}
+
+static int cow_import(struct pager *pp, const void *buf, size_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	if (p->regions.n) {
+		return EXO_ERR_STATE;
+	}
+	return pager_state_import(&p->regions, &p->swap, &p->limit, buf, len);
+}
+
+static void cow_stats(struct pager *pp, struct pager_stats *out)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	*out = p->st;
+	out->regions = p->regions.n;
+	out->resident = p->nresident;
+	out->limit = p->limit;
+}
+
+static const struct pager_ops cow_ops = {
+	.map = cow_map,
+	.unmap = cow_unmap,
+	.protect = cow_protect,
+	.fault = cow_fault,
+	.map2 = cow_map2,
+	.fork = cow_fork,
+	.stack_alloc = cow_stack_alloc,
+	.set_limit = cow_set_limit,
+	.export_state = cow_export,
+	.import_state = cow_import,
+	.stats = cow_stats,
+};
+
+static int cow_init(void *self)
+{
+	struct cow_pager *p = self;
+
+	p->base.ops = &cow_ops;
+	region_init(&p->regions);
+	policy_clock_init(&p->clock);
+	policy_aging_init(&p->aging);
+	p->policy = &p->clock.base;
+	return 0;
+}
+
+/*
+ * pager_cow_use_policy - evict by "clock" or "aging" from now on.
+ * Return: 0, EXO_ERR_NOT_FOUND (no such policy), EXO_ERR_STATE (a limit
+ * is already set).
+ */
+int pager_cow_use_policy(const char *name);
+
+int pager_cow_use_policy(const char *name)
+{
+	if (pg.limit) {
+		return EXO_ERR_STATE;
+	}
+	if (!strcmp(name, "clock")) {
+		pg.policy = &pg.clock.base;
+	} else if (!strcmp(name, "aging")) {
+		pg.policy = &pg.aging.base;
+	} else {
+		return EXO_ERR_NOT_FOUND;
+	}
+	return 0;
+}
+
+LIBOS_SLOT(pager_slot) = {
+	.iface = "pager",
+	.major = PAGER_IFACE_MAJOR,
+	.minor = PAGER_IFACE_MINOR,
+	.ops_size = sizeof(struct pager_ops),
+};
+
+PAGER_IMPL(cow_impl, "pager.cow", &cow_ops, &pg.base, cow_init,
+	   LIBOS_PRIO_DEFAULT);

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The region table: a sorted array, small enough that moving entries is
+ * cheaper than any tree. Every change is checked first (room for the
+ * splits it needs, no holes, no overlaps) and then made; merging alike
+ * neighbours afterwards keeps the table as short as the address space
+ * allows.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <libos/pager_impl.h>
+
+#define PAGE_MASK (EXO_PAGE_SIZE - 1)
+
+void region_init(struct region_table *t)
+{
+	t->n = 0;
+}
+
+/* Index of the first region ending after @va (n when none). */
+static size_t first_after(const struct region_table *t, uint64_t va)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->r[mid].end <= va) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+const struct pager_region *region_find(const struct region_table *t,
+				       uint64_t va)
+{
+	size_t i = first_after(t, va);
+
+	return i < t->n && t->r[i].start <= va ? &t->r[i] : NULL;
+}
+
+int region_overlaps(const struct region_table *t, uint64_t start,
+		    uint64_t end)
+{
+	size_t i = first_after(t, start);
+
+	return i < t->n && t->r[i].start < end;
+}
+
+static int alike(const struct pager_region *a, const struct pager_region *b)
+{
+	return a->end == b->start && a->prot == b->prot &&
+	       a->flags == b->flags;
+}
+
+/* Merge every pair of touching, alike neighbours. */
+static void merge(struct region_table *t)
+{
+	size_t i = 0;
+
+	while (i + 1 < t->n) {
+		if (alike(&t->r[i], &t->r[i + 1])) {
+			t->r[i].end = t->r[i + 1].end;
+			memmove(&t->r[i + 1], &t->r[i + 2],
+				(t->n - i - 2) * sizeof(t->r[0]));
+			t->n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void insert_at(struct region_table *t, size_t i,
+		      const struct pager_region *r)
+{
+	memmove(&t->r[i + 1], &t->r[i], (t->n - i) * sizeof(t->r[0]));
+	t->r[i] = *r;
+	t->n++;
+}
+
+static int bad_range(uint64_t start, uint64_t end)
+{
+	return start >= end || (start & PAGE_MASK) || (end & PAGE_MASK);
+}
+
+int region_add(struct region_table *t, uint64_t start, uint64_t end,
+	       uint32_t prot, uint32_t flags)
+{
+	struct pager_region r = { start, end, prot, flags };
+
+	if (bad_range(start, end)) {
+		return EXO_ERR_INVALID;
+	}
+	if (region_overlaps(t, start, end)) {
+		return EXO_ERR_EXISTS;
+	}
+	if (t->n == REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	insert_at(t, first_after(t, start), &r);
+	merge(t);
+	return 0;
+}
+
+/* Split the region strictly containing @va there; room is checked. */
+static void split_at(struct region_table *t, uint64_t va)
+{
+	size_t i = first_after(t, va);
+	struct pager_region right;
+
+	if (i == t->n || t->r[i].start >= va) {
+		return;
+	}
+	right = t->r[i];
+	right.start = va;
+	t->r[i].end = va;
+	insert_at(t, i + 1, &right);
+}
+
+/* Would splitting at @va need a new slot? */
+static int needs_split(const struct region_table *t, uint64_t va)
+{
+	const struct pager_region *r = region_find(t, va);
+
+	return r && r->start < va;
+}
+
+int region_remove(struct region_table *t, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (bad_range(start, end)) {
+		return EXO_ERR_INVALID;
+	}
+	/* Only a region cut on both sides grows the table. */
+	if (needs_split(t, start) && needs_split(t, end) &&
+	    region_find(t, start) == region_find(t, end) &&
+	    t->n == REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	split_at(t, start);
+	split_at(t, end);
+	i = first_after(t, start);
+	for (j = i; j < t->n && t->r[j].end <= end; j++) {
+	}
+	memmove(&t->r[i], &t->r[j], (t->n - j) * sizeof(t->r[0]));
+	t->n -= j - i;
+	return 0;
+}
+
+int region_protect(struct region_table *t, uint64_t start, uint64_t end,
+		   uint32_t prot)
+{
+	size_t i, extra;
+	uint64_t at = start;
+
+	if (bad_range(start, end)) {
+		return EXO_ERR_INVALID;
+	}
+	for (i = first_after(t, start); at < end; i++) {
+		if (i == t->n || t->r[i].start > at) {
+			return EXO_ERR_NOT_FOUND;
+		}
+		at = t->r[i].end;
+	}
+	extra = (size_t)needs_split(t, start) + (size_t)needs_split(t, end);
+	if (t->n + extra > REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	split_at(t, start);
+	split_at(t, end);
+	for (i = first_after(t, start); i < t->n && t->r[i].end <= end; i++) {
+		t->r[i].prot = prot;
+	}
+	merge(t);
+	return 0;
+}
+
+uint64_t region_place(const struct region_table *t, uint64_t len, uint64_t lo,
+		      uint64_t hi)
+{
+	uint64_t at = lo;
+	size_t i;
+
+	if (len == 0 || (len & PAGE_MASK) || hi < lo) {
+		return 0;
+	}
+	for (i = first_after(t, lo); i < t->n && t->r[i].start < hi; i++) {
+		if (t->r[i].start >= at && t->r[i].start - at >= len) {
+			return at;
+		}
+		if (t->r[i].end > at) {
+			at = t->r[i].end;
+		}
+	}
+	return at < hi && hi - at >= len ? at : 0;
+}
