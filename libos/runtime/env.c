@@ -301,6 +301,14 @@ int64_t wait_child(exo_envid_t id, struct exo_exit_info *info)
 	struct exo_msg m;
 	int64_t r;
 
+	/*
+	 * The kernel writes the record only into a writable page, and after
+	 * a fork the page may be copy-on-write: writing it first here lets
+	 * the pager make it ours.
+	 */
+	if (info) {
+		memset(info, 0, sizeof(*info));
+	}
 	for (;;) {
 		r = exo_env_wait(id, (uint64_t)info, 0, 0, 0, 0);
 		if (r != EXO_ERR_BUSY) {
