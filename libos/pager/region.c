@@ -137,16 +137,25 @@ int region_remove(struct region_table *t, uint64_t start, uint64_t end)
 	if (bad_range(start, end)) {
 		return EXO_ERR_INVALID;
 	}
-	/* Only a region cut on both sides grows the table. */
-	if (needs_split(t, start) && needs_split(t, end) &&
-	    region_find(t, start) == region_find(t, end) &&
-	    t->n == REGION_MAX) {
-		return EXO_ERR_LIMIT;
-	}
-	split_at(t, start);
-	split_at(t, end);
 	i = first_after(t, start);
+	if (i < t->n && t->r[i].start < start && t->r[i].end > end) {
+		/* Cut out of the middle: the only case that needs a slot. */
+		if (t->n == REGION_MAX) {
+			return EXO_ERR_LIMIT;
+		}
+		split_at(t, end);
+		t->r[i].end = start;
+		return 0;
+	}
+	/* Trim the ends in place; drop what lies wholly inside. */
+	if (i < t->n && t->r[i].start < start) {
+		t->r[i].end = start;
+		i++;
+	}
 	for (j = i; j < t->n && t->r[j].end <= end; j++) {
+	}
+	if (j < t->n && t->r[j].start < end) {
+		t->r[j].start = end;
 	}
 	memmove(&t->r[i], &t->r[j], (t->n - j) * sizeof(t->r[0]));
 	t->n -= j - i;
