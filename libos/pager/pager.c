@@ -514,6 +514,52 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 	return 0;
 }
 
+/*
+ * page_protect for a range that may hold copy-on-write pages: those keep
+ * their mark and stay read-only. Runs of alike pages go as one operation
+ * of one batch per EXO_PAGE_BATCH_MAX runs.
+ */
+static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
+{
+	static struct exo_page_op ops[EXO_PAGE_BATCH_MAX];
+	size_t nops = 0;
+	int64_t r;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = va + i * PAGE, pte = exo_pte(a);
+		uint32_t perm = prot;
+
+		if (!(pte & EXO_PTE_P)) {
+			continue;
+		}
+		if (pte & PAGER_PTE_COW) {
+			perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+		}
+		if (nops && ops[nops - 1].perm == perm &&
+		    ops[nops - 1].va + ops[nops - 1].count * PAGE == a) {
+			ops[nops - 1].count++;
+			continue;
+		}
+		if (nops == EXO_PAGE_BATCH_MAX) {
+			r = exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0,
+					   0, 0);
+			if (r < 0) {
+				return (int)r;
+			}
+			nops = 0;
+		}
+		ops[nops].op = EXO_PAGE_OP_PROTECT;
+		ops[nops].perm = (uint16_t)perm;
+		ops[nops].count = 1;
+		ops[nops].va = a;
+		ops[nops].arg = 0;
+		nops++;
+	}
+	r = nops ? exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0, 0, 0)
+		 : 0;
+	return r < 0 ? (int)r : 0;
+}
+
 static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 		       uint32_t prot)
 {
@@ -543,20 +589,16 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 
 		return r < 0 ? (int)r : 0;
 	}
-	/* Copy-on-write pages keep their mark and stay read-only. */
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = va + i * PAGE, pte = exo_pte(a);
-		uint32_t perm = prot;
+	if (n == 1) {
+		uint64_t pte = exo_pte(va);
+		uint32_t perm = (pte & PAGER_PTE_COW) ?
+					(prot & ~EXO_PERM_W) | PAGER_PERM_COW :
+					prot;
+		int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
 
-		if (!(pte & EXO_PTE_P)) {
-			continue;
-		}
-		if (pte & PAGER_PTE_COW) {
-			perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
-		}
-		exo_page_protect(EXO_ENV_SELF, a, 1, perm, 0, 0);
+		return r < 0 ? (int)r : 0;
 	}
-	return 0;
+	return protect_marked(va, n, prot);
 }
 
 static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
@@ -762,6 +804,11 @@ static int64_t cow_fork(struct pager *pp)
 
 	if (p->swap.n) {
 		return EXO_ERR_STATE;
+	}
+	/* Both sides will take copy-on-write faults. */
+	err = hook(p);
+	if (err) {
+		return err;
 	}
 	orphans_reap(p);
 	child = exo_env_create(0, 0, 0, 0, 0, 0);
