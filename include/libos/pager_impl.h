@@ -217,12 +217,14 @@ static inline int swap_read(struct swap_store *s, size_t slot, void *dst)
 }
 
 /*
- * swap_mem_store - the swap store on a reserved memory area: frames this
- * environment owns and keeps unmapped, reached through a one-page window
- * at @window. Reserves @slots frames on first use. NULL when the frames
- * cannot be had. (Guest only.)
+ * swap_mem_store - the swap store on a reserved memory area: @slots frames
+ * this environment owns and keeps unmapped (each taken at its slot's
+ * first write, its address kept in @frames[slot], which must start
+ * zeroed and stay the caller's), reached through a one-page window at
+ * @window. NULL for a bad argument. (Guest only.)
  */
-struct swap_store *swap_mem_store(size_t slots, uint64_t window);
+struct swap_store *swap_mem_store(size_t slots, uint64_t window,
+				  uint64_t *frames);
 
 /* Which page each used swap slot holds. */
 #define SWAP_SLOTS_MAX 4096
@@ -271,7 +273,8 @@ struct pager_state_swap {
 _Static_assert(sizeof(struct pager_state_swap) == 16, "state swap entry");
 
 /*
- * pager_state_export - write @t, @swap and @limit to @buf.
+ * pager_state_export - write @t, @swap (NULL: no pages out) and @limit to
+ * @buf.
  * Return: bytes written, or EXO_ERR_TOO_BIG when @len is short.
  */
 int64_t pager_state_export(const struct region_table *t,
@@ -280,7 +283,8 @@ int64_t pager_state_export(const struct region_table *t,
 
 /*
  * pager_state_import - read state from @buf into @t, @swap, @limit; on
- * failure they are left untouched. Return: 0, EXO_ERR_CORRUPT (magic,
+ * failure they are left untouched; @swap NULL refuses state with pages
+ * out (EXO_ERR_CORRUPT). Return: 0, EXO_ERR_CORRUPT (magic,
  * sizes, checksum, overlapping or unaligned regions, bad slots),
  * EXO_ERR_NOSYS (another major version).
  */

@@ -30,10 +30,18 @@
 #define PAGE EXO_PAGE_SIZE
 #define PAGE_MASK (EXO_PAGE_SIZE - 1)
 
-/* Two windows of the pager's own at the top of its range. */
+/*
+ * The pager's own pages, in the last 2 MiB of its range (never placed,
+ * never shared by fork): work areas mapped when first needed, so that a
+ * program that never forks or evicts carries none of them, and two
+ * one-page windows.
+ */
+#define PLACE_TOP (PAGER_REGION_TOP - 0x200000ul)
+#define WALK_VA PLACE_TOP /* struct fork_walk */
+#define PROT_OPS_VA (PLACE_TOP + 0x10000ul) /* protect_marked's batch */
+#define EVICT_VA (PLACE_TOP + 0x20000ul) /* struct evict_state */
 #define COPY_WINDOW (PAGER_REGION_TOP - 2 * PAGE)
 #define SWAP_WINDOW (PAGER_REGION_TOP - 3 * PAGE)
-#define PLACE_TOP (PAGER_REGION_TOP - 0x200000ul)
 
 #define ORPHANS_MAX 256
 #define SWAP_SLOTS 2048 /* 8 MiB of swap store */
@@ -47,20 +55,28 @@ struct pager_fork_ctx pager_fork_ctx;
 int pager_ctx_save(struct pager_fork_ctx *ctx) __attribute__((returns_twice));
 void pager_ctx_resume(void);
 
+/* What eviction needs, at EVICT_VA once a limit is set. */
+struct evict_state {
+	uint64_t resident[POLICY_SLOTS_MAX]; /* slot -> page, 0 when free */
+	struct swap_map swap;
+	struct policy_clock clock;
+	struct policy_aging aging;
+	uint64_t frames[SWAP_SLOTS]; /* the swap store's */
+};
+
 struct cow_pager {
 	struct pager base;
 	struct region_table regions;
-	struct swap_map swap;
 	struct pager_stats st;
 	int hooked; /* the page-fault hook is installed */
 	int shared; /* copy-on-write pages may exist (we forked or were) */
-	/* Eviction, once a limit is set. */
+	int aging; /* evict by aging rather than clock */
+	/* Eviction, once a limit is set: ev, swap and policy at EVICT_VA. */
 	uint64_t limit;
-	uint64_t resident[POLICY_SLOTS_MAX]; /* slot -> page, 0 when free */
 	size_t nresident;
+	struct evict_state *ev;
+	struct swap_map *swap;
 	struct pager_policy *policy;
-	struct policy_clock clock;
-	struct policy_aging aging;
 	struct swap_store *store;
 	/* Frames of ours that others still map. */
 	uint64_t orphan[ORPHANS_MAX];
@@ -70,6 +86,7 @@ struct cow_pager {
 static struct cow_pager pg;
 
 static int fault_hook(struct exo_upcall_frame *f);
+static int work_area(uint64_t va, size_t bytes);
 
 static int hook(struct cow_pager *p)
 {
@@ -83,6 +100,31 @@ static int hook(struct cow_pager *p)
 		p->hooked = 1;
 	}
 	return err;
+}
+
+/*
+ * The leaf table mapping @va as seen through the view (its entries are
+ * consecutive there), or NULL when an upper level is not present. A loop
+ * over a range looks it up once per 2 MiB instead of walking four levels
+ * for each page as exo_pte does.
+ */
+static const volatile uint64_t *leaf_table(uint64_t va)
+{
+	for (int level = 4; level > 1; level--) {
+		if (!(*exo_pt_view_entry(va, level) & EXO_PTE_P)) {
+			return NULL;
+		}
+	}
+	return exo_pt_view_entry(va & ~0x1ffffful, 1);
+}
+
+/* The PTE of @va, with *@t the leaf table cached for the range's loop. */
+static uint64_t range_pte(uint64_t va, const volatile uint64_t **t, int first)
+{
+	if (first || (va & 0x1ffffful) == 0) {
+		*t = leaf_table(va);
+	}
+	return *t ? (*t)[(va >> 12) & 511] : 0;
 }
 
 static uint32_t rw_perm(uint64_t pte)
@@ -174,7 +216,7 @@ err_free:
 static int referenced(void *ctx, size_t slot)
 {
 	struct cow_pager *p = ctx;
-	uint64_t va = p->resident[slot];
+	uint64_t va = p->ev->resident[slot];
 
 	if (!va || !(exo_pte(va) & EXO_PTE_A)) {
 		return 0;
@@ -190,7 +232,7 @@ static long free_swap_slot(struct cow_pager *p)
 	size_t cap = swap_capacity(p->store);
 
 	for (size_t i = 0; i < cap; i++) {
-		if (!p->swap.va[i]) {
+		if (!p->swap->va[i]) {
 			return (long)i;
 		}
 	}
@@ -200,7 +242,7 @@ static long free_swap_slot(struct cow_pager *p)
 /* Write the page in resident slot @s to the swap store and unmap it. */
 static int evict(struct cow_pager *p, size_t s)
 {
-	uint64_t va = p->resident[s], pte = exo_pte(va);
+	uint64_t va = p->ev->resident[s], pte = exo_pte(va);
 	long slot = free_swap_slot(p);
 	int err;
 
@@ -213,9 +255,9 @@ static int evict(struct cow_pager *p, size_t s)
 	}
 	exo_page_unmap(EXO_ENV_SELF, va, 1, 0, 0, 0);
 	frame_drop(p, pte & EXO_PTE_ADDR);
-	p->swap.va[slot] = va;
-	p->swap.n++;
-	p->resident[s] = 0;
+	p->swap->va[slot] = va;
+	p->swap->n++;
+	p->ev->resident[s] = 0;
 	p->nresident--;
 	p->st.evictions++;
 	return 0;
@@ -236,7 +278,7 @@ static long take_slot(struct cow_pager *p)
 		return (long)s;
 	}
 	for (s = 0; s < p->limit; s++) {
-		if (!p->resident[s]) {
+		if (!p->ev->resident[s]) {
 			return (long)s;
 		}
 	}
@@ -254,8 +296,8 @@ static int back_page(struct cow_pager *p, uint64_t va, uint32_t prot)
 		if (s < 0) {
 			return (int)s;
 		}
-		if (p->swap.n) {
-			slot = swap_map_find(&p->swap, va);
+		if (p->swap->n) {
+			slot = swap_map_find(p->swap, va);
 		}
 	}
 	pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
@@ -276,14 +318,14 @@ static int back_page(struct cow_pager *p, uint64_t va, uint32_t prot)
 		if (err < 0) {
 			return (int)err;
 		}
-		p->swap.va[slot] = 0;
-		p->swap.n--;
+		p->swap->va[slot] = 0;
+		p->swap->n--;
 		p->st.swap_ins++;
 	} else {
 		p->st.zero_fills++;
 	}
 	if (s >= 0) {
-		p->resident[s] = va;
+		p->ev->resident[s] = va;
 		p->nresident++;
 		policy_insert(p->policy, (size_t)s);
 	}
@@ -382,15 +424,15 @@ static void forget(struct cow_pager *p, uint64_t a)
 	long slot;
 
 	for (size_t s = 0; p->nresident && s < p->limit; s++) {
-		if (p->resident[s] == a) {
-			p->resident[s] = 0;
+		if (p->ev->resident[s] == a) {
+			p->ev->resident[s] = 0;
 			p->nresident--;
 			policy_remove(p->policy, s);
 		}
 	}
-	if (p->swap.n && (slot = swap_map_find(&p->swap, a)) >= 0) {
-		p->swap.va[slot] = 0;
-		p->swap.n--;
+	if (p->swap->n && (slot = swap_map_find(p->swap, a)) >= 0) {
+		p->swap->va[slot] = 0;
+		p->swap->n--;
 	}
 }
 
@@ -406,8 +448,10 @@ static void release(struct cow_pager *p, uint64_t va, uint64_t len)
 							: len / PAGE;
 		int any = 0;
 
+		const volatile uint64_t *t = NULL;
+
 		for (uint64_t i = 0; i < n; i++) {
-			pte[i] = exo_pte(va + i * PAGE);
+			pte[i] = range_pte(va + i * PAGE, &t, i == 0);
 			any |= (pte[i] & EXO_PTE_P) != 0;
 		}
 		if (any) {
@@ -521,12 +565,17 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
  */
 static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
 {
-	static struct exo_page_op ops[EXO_PAGE_BATCH_MAX];
+	struct exo_page_op *ops = (struct exo_page_op *)PROT_OPS_VA;
 	size_t nops = 0;
-	int64_t r;
+	int64_t r = work_area(PROT_OPS_VA, EXO_PAGE_BATCH_MAX * sizeof(*ops));
+
+	if (r) {
+		return (int)r;
+	}
+	const volatile uint64_t *t = NULL;
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = va + i * PAGE, pte = exo_pte(a);
+		uint64_t a = va + i * PAGE, pte = range_pte(a, &t, i == 0);
 		uint32_t perm = prot;
 
 		if (!(pte & EXO_PTE_P)) {
@@ -677,20 +726,90 @@ static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
 
 struct fork_walk {
 	uint64_t child;
+	/* Ranges a child does not get: init's boot-module table and modules. */
+	uint64_t skip_lo[EXO_BOOTMOD_MAX + 1], skip_hi[EXO_BOOTMOD_MAX + 1];
+	size_t nskip;
 	struct exo_page_op to_child[BATCH], to_self[BATCH];
 	size_t nchild, nself;
 };
 
-static struct fork_walk walk;
+
+
+/* A page we cannot lend (not our frame): the child gets its own copy. */
+static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
+{
+	int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+	int64_t err;
+
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+			   EXO_PERM_R | EXO_PERM_W, 0, 0);
+	if (err) {
+		return (int)err;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+	return (int)exo_page_map(child, va, (uint64_t)pa, perm, 0, 0);
+}
+
+/*
+ * Pages of the child batch whose frames are not ours (a batch is refused
+ * whole when one is): each gets its own copy in the child instead, and
+ * ours stays as it is (say, memory shared with another environment).
+ */
+static int walk_lend_only_ours(struct fork_walk *w)
+{
+	size_t i, j, k = 0;
+	int err;
+
+	for (i = 0; i < w->nchild; i++) {
+		struct exo_page_op *op = &w->to_child[i];
+		uint32_t perm;
+
+		if (exo_frame_refs(op->arg, 0, 0, 0, 0, 0) >= 0) {
+			w->to_child[k++] = *op;
+			continue;
+		}
+		perm = op->perm & (EXO_PERM_R | EXO_PERM_X);
+		if (op->perm & PAGER_PERM_COW) {
+			perm |= EXO_PERM_W;
+		}
+		err = copy_for_child(w->child, op->va, perm);
+		if (err) {
+			return err;
+		}
+		for (j = 0; j < w->nself; j++) {
+			if (w->to_self[j].va == op->va) {
+				w->to_self[j] = w->to_self[--w->nself];
+				break;
+			}
+		}
+	}
+	w->nchild = k;
+	return 0;
+}
 
 /* Apply what is queued: the child's mappings first, then our marks. */
 static int walk_flush(struct fork_walk *w)
 {
 	int64_t r;
+	int err;
 
 	if (w->nchild) {
 		r = exo_page_batch(w->child, (uint64_t)w->to_child, w->nchild,
 				   0, 0, 0);
+		if (r == EXO_ERR_DENIED) {
+			err = walk_lend_only_ours(w);
+			if (err) {
+				return err;
+			}
+			r = w->nchild ? exo_page_batch(w->child,
+						       (uint64_t)w->to_child,
+						       w->nchild, 0, 0, 0)
+				      : 0;
+		}
 		if (r != (int64_t)w->nchild) {
 			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
 		}
@@ -717,39 +836,20 @@ static void queue(struct exo_page_op *ops, size_t *n, uint16_t op, uint64_t va,
 	(*n)++;
 }
 
-/* A page we cannot lend (not our frame): the child gets its own copy. */
-static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
-{
-	int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
-	int64_t err;
-
-	if (pa < 0) {
-		return (int)pa;
-	}
-	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
-			   EXO_PERM_R | EXO_PERM_W, 0, 0);
-	if (err) {
-		return (int)err;
-	}
-	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
-	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
-	return (int)exo_page_map(child, va, (uint64_t)pa, perm, 0, 0);
-}
-
 static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
 {
 	uint64_t pa = pte & EXO_PTE_ADDR;
 	uint32_t x = (pte & EXO_PTE_NX) ? 0 : EXO_PERM_X;
-	int writable = (pte & (EXO_PTE_W | PAGER_PTE_COW)) != 0;
 	int err;
 
 	if (runtime_page_private(va) ||
 	    (va >= PLACE_TOP && va < PAGER_REGION_TOP)) {
 		return 0;
 	}
-	if (exo_frame_refs(pa, 0, 0, 0, 0, 0) < 0) {
-		return copy_for_child(w->child, va,
-				      EXO_PERM_R | x | (writable ? EXO_PERM_W : 0));
+	for (size_t i = 0; i < w->nskip; i++) {
+		if (va >= w->skip_lo[i] && va < w->skip_hi[i]) {
+			return 0;
+		}
 	}
 	if (w->nchild == BATCH || w->nself == BATCH) {
 		err = walk_flush(w);
@@ -757,7 +857,7 @@ static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
 			return err;
 		}
 	}
-	if (!writable) {
+	if (!(pte & (EXO_PTE_W | PAGER_PTE_COW))) {
 		queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
 		      EXO_PERM_R | x);
 		return 0;
@@ -771,21 +871,31 @@ static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
 	return 0;
 }
 
+/*
+ * Walk the table mapping @base at @level through the view: its entries
+ * are consecutive there, one per span.
+ */
 static int fork_level(struct fork_walk *w, uint64_t base, int level)
 {
+	const volatile uint64_t *t = exo_pt_view_entry(base, level);
 	uint64_t span = PAGE << (9 * (level - 1));
 	int n = level == 4 ? 256 : 512;
 
 	for (int i = 0; i < n; i++) {
-		uint64_t va = base + (uint64_t)i * span, e;
+		uint64_t va = base + (uint64_t)i * span, e = t[i];
 		int err;
 
-		if (va >= EXO_USER_MAP_TOP) {
-			break;
+		/* Most entries are empty: skip them four at a time. */
+		if ((i & 3) == 0 && i + 3 < n &&
+		    !((e | t[i + 1] | t[i + 2] | t[i + 3]) & EXO_PTE_P)) {
+			i += 3;
+			continue;
 		}
-		e = *exo_pt_view_entry(va, level);
 		if (!(e & EXO_PTE_P)) {
 			continue;
+		}
+		if (va >= EXO_USER_MAP_TOP) {
+			break;
 		}
 		err = level == 1 ? fork_page(w, va, e)
 				 : fork_level(w, va, level - 1);
@@ -796,14 +906,38 @@ static int fork_level(struct fork_walk *w, uint64_t base, int level)
 	return 0;
 }
 
+/*
+ * The boot modules stay with their environment (init): spawn passes them
+ * on only when asked, and so would a program that forks and wants them.
+ */
+static void skip_bootmods(struct fork_walk *w)
+{
+	const struct exo_bootmods *m =
+		(const struct exo_bootmods *)EXO_BOOTMODS_VA;
+
+	w->nskip = 0;
+	if (!(exo_pte(EXO_BOOTMODS_VA) & EXO_PTE_P)) {
+		return;
+	}
+	w->skip_lo[0] = EXO_BOOTMODS_VA;
+	w->skip_hi[0] = EXO_BOOTMODS_VA + sizeof(*m);
+	w->nskip = 1;
+	for (uint32_t i = 0; i < m->count && i < EXO_BOOTMOD_MAX; i++) {
+		w->skip_lo[w->nskip] = m->mod[i].va & ~PAGE_MASK;
+		w->skip_hi[w->nskip] = m->mod[i].va + m->mod[i].size;
+		w->nskip++;
+	}
+}
+
 static int64_t cow_fork(struct pager *pp)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	struct fork_walk *walk;
 	int64_t child;
 	int err;
 
-	if (p->swap.n) {
-		return EXO_ERR_STATE;
+	if (p->limit) {
+		return EXO_ERR_STATE; /* a child could not read our swap store */
 	}
 	/* Both sides will take copy-on-write faults. */
 	err = hook(p);
@@ -820,16 +954,21 @@ static int64_t cow_fork(struct pager *pp)
 		p->norphans = 0;
 		return 0;
 	}
-	err = runtime_prepare_child((uint64_t)child);
+	err = work_area(WALK_VA, sizeof(struct fork_walk));
+	if (!err) {
+		err = runtime_prepare_child((uint64_t)child);
+	}
 	if (err) {
 		goto err_destroy;
 	}
-	walk.child = (uint64_t)child;
-	walk.nchild = walk.nself = 0;
+	walk = (struct fork_walk *)WALK_VA;
+	walk->child = (uint64_t)child;
+	walk->nchild = walk->nself = 0;
+	skip_bootmods(walk);
 	p->shared = 1;
-	err = fork_level(&walk, 0, 4);
+	err = fork_level(walk, 0, 4);
 	if (!err) {
-		err = walk_flush(&walk);
+		err = walk_flush(walk);
 	}
 	if (err) {
 		goto err_destroy;
@@ -851,9 +990,40 @@ err_destroy:
 
 /* ---- Limit, state, stats ---------------------------------------------- */
 
+/* The work area of @bytes at @va, mapped on first use (also in a child). */
+static int work_area(uint64_t va, size_t bytes)
+{
+	if (exo_pte(va) & EXO_PTE_P) {
+		return 0;
+	}
+	return map_anon(va, (bytes + PAGE_MASK) / PAGE);
+}
+
+/* Map the eviction state; the limit and policy are the caller's to set. */
+static int evict_ready(struct cow_pager *p)
+{
+	int err;
+
+	if (p->ev) {
+		return 0;
+	}
+	err = work_area(EVICT_VA, sizeof(struct evict_state));
+	if (err) {
+		return err;
+	}
+	p->ev = (struct evict_state *)EVICT_VA;
+	p->swap = &p->ev->swap;
+	policy_clock_init(&p->ev->clock);
+	policy_aging_init(&p->ev->aging);
+	p->policy = p->aging ? &p->ev->aging.base : &p->ev->clock.base;
+	p->store = swap_mem_store(SWAP_SLOTS, SWAP_WINDOW, p->ev->frames);
+	return p->store ? 0 : EXO_ERR_NO_MEMORY;
+}
+
 static int cow_set_limit(struct pager *pp, uint64_t pages)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	int err;
 
 	if (pages == 1 || pages > POLICY_SLOTS_MAX) {
 		return EXO_ERR_INVALID;
@@ -864,11 +1034,9 @@ static int cow_set_limit(struct pager *pp, uint64_t pages)
 	if (pages == 0) {
 		return 0;
 	}
-	if (!p->store) {
-		p->store = swap_mem_store(SWAP_SLOTS, SWAP_WINDOW);
-		if (!p->store) {
-			return EXO_ERR_NO_MEMORY;
-		}
+	err = evict_ready(p);
+	if (err) {
+		return err;
 	}
 	policy_reset(p->policy, pages);
 	p->limit = pages;
@@ -879,17 +1047,37 @@ static int64_t cow_export(struct pager *pp, void *buf, size_t len)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 
-	return pager_state_export(&p->regions, &p->swap, p->limit, buf, len);
+	return pager_state_export(&p->regions, p->swap, p->limit, buf, len);
 }
 
 static int cow_import(struct pager *pp, const void *buf, size_t len)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 
-	if (p->regions.n) {
+	struct pager_state_header h;
+	int err;
+
+	if (p->regions.n || p->limit) {
 		return EXO_ERR_STATE;
 	}
-	return pager_state_import(&p->regions, &p->swap, &p->limit, buf, len);
+	/* State with pages out needs somewhere to keep their places. */
+	if (len >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		if (h.magic == PAGER_STATE_MAGIC && (h.limit || h.nswap)) {
+			err = evict_ready(p);
+			if (err) {
+				return err;
+			}
+		}
+	}
+	err = pager_state_import(&p->regions, p->swap, &p->limit, buf, len);
+	if (!err && p->limit) {
+		policy_reset(p->policy, p->limit);
+		if (!p->hooked) {
+			err = hook(p);
+		}
+	}
+	return err;
 }
 
 static void cow_stats(struct pager *pp, struct pager_stats *out)
@@ -922,9 +1110,6 @@ static int cow_init(void *self)
 
 	p->base.ops = &cow_ops;
 	region_init(&p->regions);
-	policy_clock_init(&p->clock);
-	policy_aging_init(&p->aging);
-	p->policy = &p->clock.base;
 	return 0;
 }
 
@@ -941,9 +1126,9 @@ int pager_cow_use_policy(const char *name)
 		return EXO_ERR_STATE;
 	}
 	if (!strcmp(name, "clock")) {
-		pg.policy = &pg.clock.base;
+		pg.aging = 0;
 	} else if (!strcmp(name, "aging")) {
-		pg.policy = &pg.aging.base;
+		pg.aging = 1;
 	} else {
 		return EXO_ERR_NOT_FOUND;
 	}

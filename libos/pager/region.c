@@ -8,11 +8,27 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <libos/pager_impl.h>
 
 #define PAGE_MASK (EXO_PAGE_SIZE - 1)
+
+/*
+ * Move @count entries from @from to @to: the C library's memmove goes a
+ * byte at a time, and this is on the path of every protect.
+ */
+static void move(struct region_table *t, size_t to, size_t from, size_t count)
+{
+	if (to < from) {
+		for (size_t i = 0; i < count; i++) {
+			t->r[to + i] = t->r[from + i];
+		}
+	} else {
+		for (size_t i = count; i-- > 0;) {
+			t->r[to + i] = t->r[from + i];
+		}
+	}
+}
 
 void region_init(struct region_table *t)
 {
@@ -66,8 +82,7 @@ static void merge(struct region_table *t)
 	while (i + 1 < t->n) {
 		if (alike(&t->r[i], &t->r[i + 1])) {
 			t->r[i].end = t->r[i + 1].end;
-			memmove(&t->r[i + 1], &t->r[i + 2],
-				(t->n - i - 2) * sizeof(t->r[0]));
+			move(t, i + 1, i + 2, t->n - i - 2);
 			t->n--;
 		} else {
 			i++;
@@ -78,7 +93,7 @@ static void merge(struct region_table *t)
 static void insert_at(struct region_table *t, size_t i,
 		      const struct pager_region *r)
 {
-	memmove(&t->r[i + 1], &t->r[i], (t->n - i) * sizeof(t->r[0]));
+	move(t, i + 1, i, t->n - i);
 	t->r[i] = *r;
 	t->n++;
 }
@@ -157,7 +172,7 @@ int region_remove(struct region_table *t, uint64_t start, uint64_t end)
 	if (j < t->n && t->r[j].start < end) {
 		t->r[j].start = end;
 	}
-	memmove(&t->r[i], &t->r[j], (t->n - j) * sizeof(t->r[0]));
+	move(t, i, j, t->n - j);
 	t->n -= j - i;
 	return 0;
 }

@@ -43,11 +43,11 @@ int64_t pager_state_export(const struct region_table *t,
 		.major = PAGER_STATE_MAJOR,
 		.minor = PAGER_STATE_MINOR,
 		.nregions = (uint32_t)t->n,
-		.nswap = (uint32_t)swap->n,
+		.nswap = swap ? (uint32_t)swap->n : 0,
 		.limit = limit,
 	};
 	size_t need = sizeof(h) + t->n * sizeof(t->r[0]) +
-		      swap->n * sizeof(struct pager_state_swap);
+		      h.nswap * sizeof(struct pager_state_swap);
 	uint8_t *out = buf, *at;
 
 	if (len < need) {
@@ -56,7 +56,7 @@ int64_t pager_state_export(const struct region_table *t,
 	at = out + sizeof(h);
 	memcpy(at, t->r, t->n * sizeof(t->r[0]));
 	at += t->n * sizeof(t->r[0]);
-	for (size_t i = 0; i < SWAP_SLOTS_MAX && swap->n; i++) {
+	for (size_t i = 0; i < SWAP_SLOTS_MAX && h.nswap; i++) {
 		struct pager_state_swap e = { swap->va[i], i };
 
 		if (swap->va[i]) {
@@ -87,7 +87,8 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 	if (h.major != PAGER_STATE_MAJOR) {
 		return EXO_ERR_NOSYS;
 	}
-	if (h.nregions > REGION_MAX || h.nswap > SWAP_SLOTS_MAX) {
+	if (h.nregions > REGION_MAX || h.nswap > SWAP_SLOTS_MAX ||
+	    (h.nswap && !swap)) {
 		return EXO_ERR_CORRUPT;
 	}
 	need = sizeof(h) + h.nregions * sizeof(struct pager_region) +
@@ -127,14 +128,16 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 	}
 	/* Commit. */
 	*t = nt;
-	memset(swap, 0, sizeof(*swap));
-	for (uint32_t i = 0; i < h.nswap; i++) {
-		struct pager_state_swap e;
+	if (swap) {
+		memset(swap, 0, sizeof(*swap));
+		for (uint32_t i = 0; i < h.nswap; i++) {
+			struct pager_state_swap e;
 
-		memcpy(&e, sw + i * sizeof(e), sizeof(e));
-		swap->va[e.slot] = e.va;
+			memcpy(&e, sw + i * sizeof(e), sizeof(e));
+			swap->va[e.slot] = e.va;
+		}
+		swap->n = h.nswap;
 	}
-	swap->n = h.nswap;
 	*limit = h.limit;
 	return 0;
 }

@@ -16,7 +16,7 @@ struct mem_store {
 	struct swap_store base;
 	size_t slots;
 	uint64_t window;
-	uint64_t pa[SWAP_SLOTS_MAX]; /* 0 until the slot is first written */
+	uint64_t *pa; /* per slot; 0 until the slot is first written */
 };
 
 static struct mem_store store;
@@ -75,11 +75,13 @@ static const struct swap_store_ops mem_ops = {
 	.read = mem_read,
 };
 
-struct swap_store *swap_mem_store(size_t slots, uint64_t window)
+struct swap_store *swap_mem_store(size_t slots, uint64_t window,
+				  uint64_t *frames)
 {
-	if (slots == 0 || slots > SWAP_SLOTS_MAX) {
+	if (slots == 0 || slots > SWAP_SLOTS_MAX || !frames) {
 		return NULL;
 	}
+	store.pa = frames;
 	store.base.ops = &mem_ops;
 	store.slots = slots;
 	store.window = window;
