@@ -237,6 +237,55 @@ struct swap_map {
 /* The slot holding page @va, or -1. */
 long swap_map_find(const struct swap_map *m, uint64_t va);
 
+/* ---- Copy-on-write ---------------------------------------------------- */
+
+/* The kernel calls copy-on-write needs, on the caller's own pages. */
+struct cow_ops {
+	/* frame_refs: the frame's references, EXO_ERR_DENIED if not ours. */
+	int64_t (*refs)(void *ctx, uint64_t pa);
+	/* A fresh frame of ours (its address), or EXO_ERR_*. */
+	int64_t (*alloc)(void *ctx);
+	/* Copy the page mapped at @va into frame @pa. 0 or EXO_ERR_*. */
+	int (*copy)(void *ctx, uint64_t pa, uint64_t va);
+	/* Map frame @pa at @va with @perm, replacing what is there. */
+	int (*map)(void *ctx, uint64_t va, uint64_t pa, uint32_t perm);
+	/* Give the page at @va the rights @perm. */
+	int (*protect)(void *ctx, uint64_t va, uint32_t perm);
+	/* frame_free: 0, EXO_ERR_BUSY while mapped anywhere, ... */
+	int (*free)(void *ctx, uint64_t pa);
+};
+
+#define COW_ORPHANS_MAX 256
+
+/* Frames of ours we stopped mapping while others still map them. */
+struct cow_orphans {
+	uint64_t pa[COW_ORPHANS_MAX];
+	size_t n;
+	uint64_t lost; /* frames that did not fit: ours until we end */
+};
+
+#define COW_REUSED 1 /* cow_break: the page was no longer shared */
+#define COW_COPIED 2 /* cow_break: the page was copied */
+
+/*
+ * cow_break - a write hit the copy-on-write page at @va (PTE @pte): make
+ * it ours and writable with @perm. If its frame has 2 references (the
+ * owner's and this mapping) it is ours and unshared: just @perm. Else
+ * (shared, or not ours) it is copied into a fresh frame mapped at @va,
+ * and the old frame, if ours, is freed or kept in @o until the others let
+ * go. Return: COW_REUSED, COW_COPIED, or EXO_ERR_* with nothing changed.
+ */
+int cow_break(const struct cow_ops *ops, void *ctx, struct cow_orphans *o,
+	      uint64_t va, uint64_t pte, uint32_t perm);
+
+/* Give back frame @pa that we no longer map: now, or later through @o. */
+void cow_frame_drop(const struct cow_ops *ops, void *ctx, struct cow_orphans *o,
+		    uint64_t pa);
+
+/* Free the frames in @o that nobody maps any more. */
+void cow_orphans_reap(const struct cow_ops *ops, void *ctx,
+		      struct cow_orphans *o);
+
 /* ---- State export ----------------------------------------------------- */
 
 /*

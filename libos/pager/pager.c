@@ -43,7 +43,6 @@
 #define COPY_WINDOW (PAGER_REGION_TOP - 2 * PAGE)
 #define SWAP_WINDOW (PAGER_REGION_TOP - 3 * PAGE)
 
-#define ORPHANS_MAX 256
 #define SWAP_SLOTS 2048 /* 8 MiB of swap store */
 #define STACK_GUARD_PAGES 1
 
@@ -79,8 +78,7 @@ struct cow_pager {
 	struct pager_policy *policy;
 	struct swap_store *store;
 	/* Frames of ours that others still map. */
-	uint64_t orphan[ORPHANS_MAX];
-	size_t norphans;
+	struct cow_orphans orphans;
 };
 
 static struct cow_pager pg;
@@ -133,83 +131,63 @@ static uint32_t rw_perm(uint64_t pte)
 	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
 }
 
-static void orphan_add(struct cow_pager *p, uint64_t pa)
+/* The kernel calls behind cow_break, on our own pages. */
+
+static int64_t k_refs(void *ctx, uint64_t pa)
 {
-	if (p->norphans < ORPHANS_MAX) {
-		p->orphan[p->norphans++] = pa;
-	}
-	/* Else it stays ours until we end: a leak bounded by our life. */
+	return exo_frame_refs(pa, 0, 0, 0, 0, 0);
 }
 
-/* Free the orphans nobody maps any more. */
-static void orphans_reap(struct cow_pager *p)
+static int64_t k_alloc(void *ctx)
 {
-	size_t i = 0;
-
-	while (i < p->norphans) {
-		if (exo_frame_free(p->orphan[i], 0, 0, 0, 0, 0) != EXO_ERR_BUSY) {
-			p->orphan[i] = p->orphan[--p->norphans];
-		} else {
-			i++;
-		}
-	}
+	return exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
 }
+
+static int k_copy(void *ctx, uint64_t pa, uint64_t va)
+{
+	int64_t err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, pa,
+				   EXO_PERM_R | EXO_PERM_W, 0, 0);
+
+	if (err) {
+		return (int)err;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	return (int)exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+}
+
+static int k_map(void *ctx, uint64_t va, uint64_t pa, uint32_t perm)
+{
+	return (int)exo_page_map(EXO_ENV_SELF, va, pa, perm, 0, 0);
+}
+
+static int k_protect(void *ctx, uint64_t va, uint32_t perm)
+{
+	int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+static int k_free(void *ctx, uint64_t pa)
+{
+	return (int)exo_frame_free(pa, 0, 0, 0, 0, 0);
+}
+
+static const struct cow_ops kcow = {
+	.refs = k_refs,
+	.alloc = k_alloc,
+	.copy = k_copy,
+	.map = k_map,
+	.protect = k_protect,
+	.free = k_free,
+};
 
 /* Give back a frame we stopped mapping: now, or once others let go. */
 static void frame_drop(struct cow_pager *p, uint64_t pa)
 {
-	if (exo_frame_free(pa, 0, 0, 0, 0, 0) == EXO_ERR_BUSY) {
-		orphan_add(p, pa);
-	}
+	cow_frame_drop(&kcow, NULL, &p->orphans, pa);
 }
 
 /* ---- Copy-on-write ---------------------------------------------------- */
-
-/*
- * The page at @va is marked copy-on-write and written: make it ours and
- * writable. Writes no variable before the page is remapped (see above).
- */
-static int cow_break(struct cow_pager *p, uint64_t va, uint64_t pte)
-{
-	uint64_t old = pte & EXO_PTE_ADDR;
-	int64_t refs = exo_frame_refs(old, 0, 0, 0, 0, 0);
-	int64_t pa, err;
-
-	if (refs == 2) {
-		/* Ours and mapped only here: nobody to copy for. */
-		err = exo_page_protect(EXO_ENV_SELF, va, 1, rw_perm(pte), 0, 0);
-		if (err < 0) {
-			return (int)err;
-		}
-		p->st.cow_reuses++;
-		return 0;
-	}
-	pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
-	if (pa < 0) {
-		return (int)pa;
-	}
-	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
-			   EXO_PERM_R | EXO_PERM_W, 0, 0);
-	if (err) {
-		goto err_free;
-	}
-	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
-	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
-	err = exo_page_map(EXO_ENV_SELF, va, (uint64_t)pa, rw_perm(pte), 0, 0);
-	if (err) {
-		goto err_free;
-	}
-	/* Now the variables are safe to write. */
-	p->st.cow_copies++;
-	if (refs > 0) {
-		frame_drop(p, old); /* ours, still mapped by someone else */
-	}
-	return 0;
-
-err_free:
-	exo_frame_free((uint64_t)pa, 0, 0, 0, 0, 0);
-	return (int)err;
-}
 
 /* ---- Backing pages, eviction ----------------------------------------- */
 
@@ -357,7 +335,14 @@ static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 		if (r && !(r->prot & EXO_PERM_W)) {
 			return 1;
 		}
-		err = cow_break(p, va, pte);
+		err = cow_break(&kcow, NULL, &p->orphans, va, pte, rw_perm(pte));
+		if (err == COW_REUSED) {
+			p->st.cow_reuses++;
+			err = 0;
+		} else if (err == COW_COPIED) {
+			p->st.cow_copies++;
+			err = 0;
+		}
 		goto out;
 	}
 	r = region_find(&p->regions, va);
@@ -554,7 +539,7 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 		}
 	}
 	p->regions = after;
-	orphans_reap(p);
+	cow_orphans_reap(&kcow, NULL, &p->orphans);
 	return 0;
 }
 
@@ -726,9 +711,8 @@ static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
 
 struct fork_walk {
 	uint64_t child;
-	/* Ranges a child does not get: init's boot-module table and modules. */
-	uint64_t skip_lo[EXO_BOOTMOD_MAX + 1], skip_hi[EXO_BOOTMOD_MAX + 1];
-	size_t nskip;
+	/* What a child does not get: init's boot-module table and modules. */
+	uint64_t skip_lo, skip_hi;
 	struct exo_page_op to_child[BATCH], to_self[BATCH];
 	size_t nchild, nself;
 };
@@ -846,10 +830,8 @@ static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
 	    (va >= PLACE_TOP && va < PAGER_REGION_TOP)) {
 		return 0;
 	}
-	for (size_t i = 0; i < w->nskip; i++) {
-		if (va >= w->skip_lo[i] && va < w->skip_hi[i]) {
-			return 0;
-		}
+	if (va >= w->skip_lo && va < w->skip_hi) {
+		return 0;
 	}
 	if (w->nchild == BATCH || w->nself == BATCH) {
 		err = walk_flush(w);
@@ -897,6 +879,9 @@ static int fork_level(struct fork_walk *w, uint64_t base, int level)
 		if (va >= EXO_USER_MAP_TOP) {
 			break;
 		}
+		if (va >= w->skip_lo && va + span <= w->skip_hi) {
+			continue; /* the whole table is skipped */
+		}
 		err = level == 1 ? fork_page(w, va, e)
 				 : fork_level(w, va, level - 1);
 		if (err) {
@@ -915,18 +900,21 @@ static void skip_bootmods(struct fork_walk *w)
 	const struct exo_bootmods *m =
 		(const struct exo_bootmods *)EXO_BOOTMODS_VA;
 
-	w->nskip = 0;
+	/* The kernel lays them out above the table, nothing in between. */
+	w->skip_lo = w->skip_hi = 0;
 	if (!(exo_pte(EXO_BOOTMODS_VA) & EXO_PTE_P)) {
 		return;
 	}
-	w->skip_lo[0] = EXO_BOOTMODS_VA;
-	w->skip_hi[0] = EXO_BOOTMODS_VA + sizeof(*m);
-	w->nskip = 1;
+	w->skip_lo = EXO_BOOTMODS_VA;
+	w->skip_hi = EXO_BOOTMODS_VA + sizeof(*m);
 	for (uint32_t i = 0; i < m->count && i < EXO_BOOTMOD_MAX; i++) {
-		w->skip_lo[w->nskip] = m->mod[i].va & ~PAGE_MASK;
-		w->skip_hi[w->nskip] = m->mod[i].va + m->mod[i].size;
-		w->nskip++;
+		uint64_t hi = m->mod[i].va + m->mod[i].size;
+
+		if (m->mod[i].va >= EXO_BOOTMODS_VA && hi > w->skip_hi) {
+			w->skip_hi = hi;
+		}
 	}
+	w->skip_hi = (w->skip_hi + PAGE_MASK) & ~PAGE_MASK;
 }
 
 static int64_t cow_fork(struct pager *pp)
@@ -944,14 +932,16 @@ static int64_t cow_fork(struct pager *pp)
 	if (err) {
 		return err;
 	}
-	orphans_reap(p);
+	cow_orphans_reap(&kcow, NULL, &p->orphans);
 	child = exo_env_create(0, 0, 0, 0, 0, 0);
 	if (child < 0) {
 		return child;
 	}
 	if (pager_ctx_save(&pager_fork_ctx)) {
 		/* The child, in its copy. The orphans are the parent's. */
-		p->norphans = 0;
+		if (p->orphans.n) {
+			p->orphans.n = 0;
+		}
 		return 0;
 	}
 	err = work_area(WALK_VA, sizeof(struct fork_walk));

@@ -137,14 +137,6 @@ static void split_at(struct region_table *t, uint64_t va)
 	insert_at(t, i + 1, &right);
 }
 
-/* Would splitting at @va need a new slot? */
-static int needs_split(const struct region_table *t, uint64_t va)
-{
-	const struct pager_region *r = region_find(t, va);
-
-	return r && r->start < va;
-}
-
 int region_remove(struct region_table *t, uint64_t start, uint64_t end)
 {
 	size_t i, j;
@@ -177,31 +169,68 @@ int region_remove(struct region_table *t, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/* Merge alike neighbours among entries @lo..@hi (inclusive) only. */
+static void merge_between(struct region_table *t, size_t lo, size_t hi)
+{
+	size_t k = lo;
+
+	while (k < hi && k + 1 < t->n) {
+		if (alike(&t->r[k], &t->r[k + 1])) {
+			t->r[k].end = t->r[k + 1].end;
+			move(t, k + 1, k + 2, t->n - k - 2);
+			t->n--;
+			hi--;
+		} else {
+			k++;
+		}
+	}
+}
+
+/* Split entry @i at @va (inside it): [start, va) stays at @i. */
+static void split_entry(struct region_table *t, size_t i, uint64_t va)
+{
+	struct pager_region right = t->r[i];
+
+	right.start = va;
+	t->r[i].end = va;
+	insert_at(t, i + 1, &right);
+}
+
 int region_protect(struct region_table *t, uint64_t start, uint64_t end,
 		   uint32_t prot)
 {
-	size_t i, extra;
+	size_t i, last, extra;
 	uint64_t at = start;
 
 	if (bad_range(start, end)) {
 		return EXO_ERR_INVALID;
 	}
-	for (i = first_after(t, start); at < end; i++) {
-		if (i == t->n || t->r[i].start > at) {
+	/* Covered without holes by entries i..last? */
+	i = first_after(t, start);
+	for (last = i; at < end; last++) {
+		if (last == t->n || t->r[last].start > at) {
 			return EXO_ERR_NOT_FOUND;
 		}
-		at = t->r[i].end;
+		at = t->r[last].end;
 	}
-	extra = (size_t)needs_split(t, start) + (size_t)needs_split(t, end);
+	last--;
+	extra = (size_t)(t->r[i].start < start) + (size_t)(t->r[last].end > end);
 	if (t->n + extra > REGION_MAX) {
 		return EXO_ERR_LIMIT;
 	}
-	split_at(t, start);
-	split_at(t, end);
-	for (i = first_after(t, start); i < t->n && t->r[i].end <= end; i++) {
-		t->r[i].prot = prot;
+	/* The end first, so that i stays where it is. */
+	if (t->r[last].end > end) {
+		split_entry(t, last, end);
 	}
-	merge(t);
+	if (t->r[i].start < start) {
+		split_entry(t, i, start);
+		i++;
+		last++;
+	}
+	for (size_t k = i; k <= last; k++) {
+		t->r[k].prot = prot;
+	}
+	merge_between(t, i ? i - 1 : 0, last + 1);
 	return 0;
 }
 
