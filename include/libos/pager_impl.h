@@ -33,6 +33,16 @@
 		.priority = (prio_),                                           \
 	}
 
+/*
+ * pager.cow, the default, for variants built on it (pager.eager): its ops,
+ * its instance (the base struct comes first), and its start-up, which a
+ * variant's init calls with the ops it serves the instance with.
+ */
+struct cow_pager;
+extern struct cow_pager pager_cow_pg;
+extern const struct pager_ops pager_cow_ops;
+int pager_cow_start(const struct pager_ops *ops);
+
 /* ---- Regions ---------------------------------------------------------- */
 
 /* Region flags beyond the caller's PAGER_MAP_* ones. */

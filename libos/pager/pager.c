@@ -81,7 +81,8 @@ struct cow_pager {
 	struct cow_orphans orphans;
 };
 
-static struct cow_pager pg;
+/* The one instance; pager.eager serves it with other ops. */
+struct cow_pager pager_cow_pg;
 
 static int fault_hook(struct exo_upcall_frame *f);
 static int work_area(uint64_t va, size_t bytes);
@@ -312,7 +313,7 @@ static int back_page(struct cow_pager *p, uint64_t va, uint32_t prot)
 
 static int fault_hook(struct exo_upcall_frame *f)
 {
-	return pg.base.ops->fault(&pg.base, f);
+	return pager_cow_pg.base.ops->fault(&pager_cow_pg.base, f);
 }
 
 static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
@@ -1080,7 +1081,7 @@ static void cow_stats(struct pager *pp, struct pager_stats *out)
 	out->limit = p->limit;
 }
 
-static const struct pager_ops cow_ops = {
+const struct pager_ops pager_cow_ops = {
 	.map = cow_map,
 	.unmap = cow_unmap,
 	.protect = cow_protect,
@@ -1094,13 +1095,16 @@ static const struct pager_ops cow_ops = {
 	.stats = cow_stats,
 };
 
+int pager_cow_start(const struct pager_ops *ops)
+{
+	pager_cow_pg.base.ops = ops;
+	region_init(&pager_cow_pg.regions);
+	return 0;
+}
+
 static int cow_init(void *self)
 {
-	struct cow_pager *p = self;
-
-	p->base.ops = &cow_ops;
-	region_init(&p->regions);
-	return 0;
+	return pager_cow_start(&pager_cow_ops);
 }
 
 /*
@@ -1112,13 +1116,13 @@ int pager_cow_use_policy(const char *name);
 
 int pager_cow_use_policy(const char *name)
 {
-	if (pg.limit) {
+	if (pager_cow_pg.limit) {
 		return EXO_ERR_STATE;
 	}
 	if (!strcmp(name, "clock")) {
-		pg.aging = 0;
+		pager_cow_pg.aging = 0;
 	} else if (!strcmp(name, "aging")) {
-		pg.aging = 1;
+		pager_cow_pg.aging = 1;
 	} else {
 		return EXO_ERR_NOT_FOUND;
 	}
@@ -1132,5 +1136,5 @@ LIBOS_SLOT(pager_slot) = {
 	.ops_size = sizeof(struct pager_ops),
 };
 
-PAGER_IMPL(cow_impl, "pager.cow", &cow_ops, &pg.base, cow_init,
+PAGER_IMPL(cow_impl, "pager.cow", &pager_cow_ops, &pager_cow_pg.base, cow_init,
 	   LIBOS_PRIO_DEFAULT);
