@@ -58,7 +58,7 @@ struct pager_region {
 };
 _Static_assert(sizeof(struct pager_region) == 24, "region layout");
 
-#define REGION_MAX 128
+#define REGION_MAX 64
 
 /*
  * The regions of an address space, sorted by start, never overlapping;
@@ -265,7 +265,7 @@ struct cow_ops {
 	int (*free)(void *ctx, uint64_t pa);
 };
 
-#define COW_ORPHANS_MAX 256
+#define COW_ORPHANS_MAX 64
 
 /* Frames of ours we stopped mapping while others still map them. */
 struct cow_orphans {

@@ -511,10 +511,9 @@ static int cow_map(struct pager *pp, uint64_t *va, uint64_t len,
 static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	static struct region_table after;
+	const struct pager_region *r;
 	uint64_t end;
 	size_t i;
-	int err;
 
 	len = page_round(len);
 	if (va & PAGE_MASK) {
@@ -524,22 +523,23 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 		return EXO_ERR_INVALID;
 	}
 	end = va + len;
-	after = p->regions;
-	err = region_remove(&after, va, end);
-	if (err) {
-		return err;
+	/* region_remove below fails only when it must split a full table. */
+	r = region_find(&p->regions, va);
+	if (r && r->start < va && r->end > end && p->regions.n == REGION_MAX) {
+		return EXO_ERR_LIMIT;
 	}
 	/* Only what regions held: other mappings in the range are not ours. */
 	for (i = 0; i < p->regions.n; i++) {
-		const struct pager_region *r = &p->regions.r[i];
-		uint64_t lo = r->start > va ? r->start : va;
-		uint64_t hi = r->end < end ? r->end : end;
+		uint64_t lo = p->regions.r[i].start > va ? p->regions.r[i].start
+							 : va;
+		uint64_t hi = p->regions.r[i].end < end ? p->regions.r[i].end
+							: end;
 
 		if (lo < hi) {
 			release(p, lo, hi - lo);
 		}
 	}
-	p->regions = after;
+	region_remove(&p->regions, va, end);
 	cow_orphans_reap(&kcow, NULL, &p->orphans);
 	return 0;
 }
@@ -590,8 +590,13 @@ static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
 		ops[nops].arg = 0;
 		nops++;
 	}
-	r = nops ? exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0, 0, 0)
-		 : 0;
+	if (nops == 1) {
+		/* One run: the single call checks it once less than a batch. */
+		r = exo_page_protect(EXO_ENV_SELF, ops[0].va, ops[0].count,
+				     ops[0].perm, 0, 0);
+	} else if (nops) {
+		r = exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0, 0, 0);
+	}
 	return r < 0 ? (int)r : 0;
 }
 

@@ -69,12 +69,19 @@ int64_t pager_state_export(const struct region_table *t,
 	return (int64_t)need;
 }
 
+/* The @i-th region of the state at @in, and of the swap entries. */
+static void region_at(const uint8_t *in, uint32_t i, struct pager_region *r)
+{
+	memcpy(r, in + sizeof(struct pager_state_header) + i * sizeof(*r),
+	       sizeof(*r));
+}
+
 int pager_state_import(struct region_table *t, struct swap_map *swap,
 		       uint64_t *limit, const void *buf, size_t len)
 {
-	static struct region_table nt; /* too big for a small stack */
 	struct pager_state_header h;
-	const uint8_t *in = buf;
+	const uint8_t *in = buf, *sw;
+	struct pager_region r, prev = { 0, 0, 0, 0 };
 	size_t need;
 
 	if (len < sizeof(h)) {
@@ -97,24 +104,28 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 	    pager_checksum(in + sizeof(h), need - sizeof(h)) != h.checksum) {
 		return EXO_ERR_CORRUPT;
 	}
-	/* Rebuild through region_add: it refuses overlaps and bad ranges. */
-	region_init(&nt);
+	/* Regions: well formed, sorted, not overlapping. */
 	for (uint32_t i = 0; i < h.nregions; i++) {
-		struct pager_region r;
-
-		memcpy(&r, in + sizeof(h) + i * sizeof(r), sizeof(r));
-		if (r.prot & ~PAGER_PROT_ALL ||
-		    region_add(&nt, r.start, r.end, r.prot, r.flags)) {
+		region_at(in, i, &r);
+		if (r.start >= r.end || ((r.start | r.end) & (EXO_PAGE_SIZE - 1)) ||
+		    (r.prot & ~PAGER_PROT_ALL) || (i && r.start < prev.end)) {
 			return EXO_ERR_CORRUPT;
 		}
+		prev = r;
 	}
-	const uint8_t *sw = in + sizeof(h) + h.nregions * sizeof(struct pager_region);
+	/* Pages out: each in a region, no slot or page twice. */
+	sw = in + sizeof(h) + h.nregions * sizeof(struct pager_region);
 	for (uint32_t i = 0; i < h.nswap; i++) {
 		struct pager_state_swap e;
+		int inside = 0;
 
 		memcpy(&e, sw + i * sizeof(e), sizeof(e));
-		if (e.slot >= SWAP_SLOTS_MAX || e.va == 0 ||
-		    (e.va & (EXO_PAGE_SIZE - 1)) || !region_find(&nt, e.va)) {
+		for (uint32_t k = 0; k < h.nregions && !inside; k++) {
+			region_at(in, k, &r);
+			inside = e.va >= r.start && e.va < r.end;
+		}
+		if (e.slot >= SWAP_SLOTS_MAX || !inside ||
+		    (e.va & (EXO_PAGE_SIZE - 1))) {
 			return EXO_ERR_CORRUPT;
 		}
 		for (uint32_t j = 0; j < i; j++) {
@@ -127,7 +138,11 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 		}
 	}
 	/* Commit. */
-	*t = nt;
+	region_init(t);
+	for (uint32_t i = 0; i < h.nregions; i++) {
+		region_at(in, i, &t->r[i]);
+	}
+	t->n = h.nregions;
 	if (swap) {
 		memset(swap, 0, sizeof(*swap));
 		for (uint32_t i = 0; i < h.nswap; i++) {
