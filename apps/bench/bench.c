@@ -52,7 +52,7 @@ static int unprotect(struct exo_upcall_frame *f)
 	return 0;
 }
 
-/* prot1: one page_protect of one page, alternating read-only/read-write. */
+/* prot1_raw: one page_protect of one page, alternating read-only/read-write. */
 static uint64_t bench_prot1(int trial)
 {
 	uint64_t t0 = arch_read_cycles(), t;
@@ -63,11 +63,11 @@ static uint64_t bench_prot1(int trial)
 				 0, 0);
 	}
 	t = arch_read_cycles() - t0;
-	report("prot1", PROT1_ITERS, trial, t);
+	report("prot1_raw", PROT1_ITERS, trial, t);
 	return t;
 }
 
-/* trap: [protect; write -> fault -> unprotect -> resume] less prot1. */
+/* trap_raw: [protect; write -> fault -> unprotect -> resume] less prot1. */
 static void bench_trap(int trial, uint64_t prot1)
 {
 	volatile uint64_t *p = (volatile uint64_t *)PAGE_VA;
@@ -83,7 +83,7 @@ static void bench_trap(int trial, uint64_t prot1)
 		printf("bench: trap writes were lost\n");
 		failed = 1;
 	}
-	report("trap", TRAP_ITERS, trial, t - prot1 * TRAP_ITERS / PROT1_ITERS);
+	report("trap_raw", TRAP_ITERS, trial, t - prot1 * TRAP_ITERS / PROT1_ITERS);
 }
 
 static int ipc_server(uint64_t arg)

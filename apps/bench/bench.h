@@ -92,3 +92,52 @@
 #define SCHED_PICK_ITERS (20000 / BENCH_SCALE)
 
 #endif
+
+/*
+ * The pager benchmarks (apps/bench-pager on Axolotl, through the pager
+ * interface; mprotect, SIGSEGV and mmap on Linux). Appel & Li's suite
+ * works on a region of PROT_REGION_PAGES touched pages:
+ *
+ *   trap          as above, the handler unprotecting through the pager
+ *   prot1         as above, through the pager
+ *   prot100       protecting all 100 pages read-only in one call
+ *   unprot100     making them read-write again in one call
+ *   appel1        per page, in a random order over the 100 pages: protect
+ *                 it (prot1), write it, the handler unprotects it (trap +
+ *                 unprot)
+ *   appel2        protect all 100 pages (protN), then per page in a random
+ *                 order: write it, the handler unprotects it; per page
+ *   dirty         whether one page has been written (Axolotl: the dirty
+ *                 bit from the page-table view; Linux: its soft-dirty bit,
+ *                 bit 55 of its entry in /proc/self/pagemap)
+ *   pagefault_anon
+ *                 the first write to a page of an anonymous region
+ *                 (lazily backed), including zeroing its frame
+ *   fork_exit_wait
+ *                 fork a small process (copy-on-write), the child exits
+ *                 at once, the parent collects its exit record
+ */
+#define PROT100_ITERS (2000 / BENCH_SCALE)
+#define APPEL_ROUNDS (200 / BENCH_SCALE)
+#define DIRTY_ITERS (100000 / BENCH_SCALE)
+#define PAGEFAULT_ANON_PAGES (2000 / BENCH_SCALE)
+#define FORK_EXIT_WAIT_ITERS (1000 / BENCH_SCALE)
+
+/* The random page order of appel1 and appel2: the same on both systems. */
+static inline void bench_page_order(int *order, int n)
+{
+	uint64_t seed = 0x5eed;
+
+	for (int i = 0; i < n; i++) {
+		order[i] = i;
+	}
+	for (int i = n - 1; i > 0; i--) {
+		int j, t;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		j = (int)((seed >> 33) % (uint64_t)(i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -86,14 +87,16 @@ static void unprotect(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig;
 	(void)ctx;
-	if (((uintptr_t)si->si_addr & ~(uintptr_t)(page_size - 1)) !=
-	    (uintptr_t)page) {
+	uintptr_t va = (uintptr_t)si->si_addr & ~(uintptr_t)(page_size - 1);
+
+	if (va < (uintptr_t)page ||
+	    va >= (uintptr_t)page + PROT_REGION_PAGES * page_size) {
 		static const char msg[] = "bench: unexpected fault\n";
 
 		write(1, msg, sizeof(msg) - 1);
 		_exit(1);
 	}
-	mprotect((void *)page, page_size, PROT_READ | PROT_WRITE);
+	mprotect((void *)va, page_size, PROT_READ | PROT_WRITE);
 }
 
 /* prot1: mprotect of one page, alternating read-only/read-write. */
@@ -126,6 +129,112 @@ static void bench_trap(int trial, uint64_t prot1)
 		failed = 1;
 	}
 	report("trap", TRAP_ITERS, trial, t - prot1 * TRAP_ITERS / PROT1_ITERS);
+}
+
+/* prot100 and unprot100: mprotect of the whole region, each timed. */
+static void bench_protn(int trial)
+{
+	size_t len = PROT_REGION_PAGES * page_size;
+	uint64_t prot = 0, unp = 0, t0;
+
+	for (int i = 0; i < PROT100_ITERS; i++) {
+		t0 = read_cycles();
+		mprotect((void *)page, len, PROT_READ);
+		prot += read_cycles() - t0;
+		t0 = read_cycles();
+		mprotect((void *)page, len, PROT_READ | PROT_WRITE);
+		unp += read_cycles() - t0;
+	}
+	report("prot100", PROT100_ITERS, trial, prot);
+	report("unprot100", PROT100_ITERS, trial, unp);
+}
+
+static int order[PROT_REGION_PAGES];
+
+/* appel1: per page in a random order, prot1 + trap + unprot. */
+static void bench_appel1(int trial)
+{
+	uint64_t t0 = read_cycles();
+
+	for (int r = 0; r < APPEL_ROUNDS; r++) {
+		for (int i = 0; i < PROT_REGION_PAGES; i++) {
+			volatile uint64_t *va = (volatile uint64_t *)(
+				(uintptr_t)page + (uintptr_t)order[i] * page_size);
+
+			mprotect((void *)va, page_size, PROT_READ);
+			*va = (uint64_t)r;
+		}
+	}
+	report("appel1", (uint64_t)APPEL_ROUNDS * PROT_REGION_PAGES, trial,
+	       read_cycles() - t0);
+}
+
+/* appel2: protN, then per page in a random order trap + unprot. */
+static void bench_appel2(int trial)
+{
+	uint64_t t0 = read_cycles();
+
+	for (int r = 0; r < APPEL_ROUNDS; r++) {
+		mprotect((void *)page, PROT_REGION_PAGES * page_size,
+			 PROT_READ);
+		for (int i = 0; i < PROT_REGION_PAGES; i++) {
+			*(volatile uint64_t *)((uintptr_t)page +
+					       (uintptr_t)order[i] *
+						       page_size) = (uint64_t)r;
+		}
+	}
+	report("appel2", (uint64_t)APPEL_ROUNDS * PROT_REGION_PAGES, trial,
+	       read_cycles() - t0);
+}
+
+/* dirty: the soft-dirty bit (55) of the page's /proc/self/pagemap entry. */
+static void bench_dirty(int trial)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t t0, n = 0, e;
+
+	if (fd < 0) {
+		printf("bench: no /proc/self/pagemap\n");
+		failed = 1;
+		return;
+	}
+	t0 = read_cycles();
+	for (int i = 0; i < DIRTY_ITERS; i++) {
+		off_t off = (off_t)(((uintptr_t)page +
+				     (uintptr_t)(i & 1) * page_size) /
+				    page_size * 8);
+
+		if (pread(fd, &e, sizeof(e), off) == sizeof(e)) {
+			n += (e >> 55) & 1;
+		}
+	}
+	report("dirty", DIRTY_ITERS, trial, read_cycles() - t0);
+	close(fd);
+	if (n != DIRTY_ITERS) {
+		printf("bench: written pages read as clean\n");
+		failed = 1;
+	}
+}
+
+/* pagefault_anon: first writes to the pages of a fresh anonymous mapping. */
+static void bench_pagefault(int trial)
+{
+	size_t len = PAGEFAULT_ANON_PAGES * page_size;
+	char *r = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t t0, t;
+
+	if (r == MAP_FAILED) {
+		failed = 1;
+		return;
+	}
+	t0 = read_cycles();
+	for (size_t i = 0; i < PAGEFAULT_ANON_PAGES; i++) {
+		*(volatile uint64_t *)(r + i * page_size) = i;
+	}
+	t = read_cycles() - t0;
+	munmap(r, len);
+	report("pagefault_anon", PAGEFAULT_ANON_PAGES, trial, t);
 }
 
 /* ipc_rtt: one 8-byte message each way through two pipes. */
@@ -206,13 +315,13 @@ static void bench_switch(int trial)
 	waitpid(pid, NULL, 0);
 }
 
-/* spawn_exit_wait's twin (fork_exit_wait): fork, _exit(0), waitpid. */
+/* fork_exit_wait: fork, _exit(0), waitpid. */
 static void bench_spawn(int trial)
 {
 	uint64_t t0 = read_cycles();
 	int status;
 
-	for (int i = 0; i < SPAWN_EXIT_WAIT_ITERS; i++) {
+	for (int i = 0; i < FORK_EXIT_WAIT_ITERS; i++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
@@ -225,7 +334,7 @@ static void bench_spawn(int trial)
 			return;
 		}
 	}
-	report("spawn_exit_wait", SPAWN_EXIT_WAIT_ITERS, trial,
+	report("fork_exit_wait", FORK_EXIT_WAIT_ITERS, trial,
 	       read_cycles() - t0);
 }
 
@@ -341,6 +450,7 @@ int main(void)
 		finish(1);
 	}
 	printf("BENCH-TSC-HZ %lu\n", (unsigned long)tsc_hz());
+	bench_page_order(order, PROT_REGION_PAGES);
 	for (int t = 0; t < BENCH_TRIALS; t++) {
 		bench_null(t);
 		/*
@@ -356,12 +466,17 @@ int main(void)
 		}
 		memset((void *)page, 0, PROT_REGION_PAGES * page_size);
 		bench_trap(t, bench_prot1(t));
+		bench_protn(t);
+		bench_appel1(t);
+		bench_appel2(t);
+		bench_dirty(t);
 		munmap((void *)page, PROT_REGION_PAGES * page_size);
 		bench_ipc(t);
 		bench_switch(t);
 		bench_spawn(t);
 		bench_thread_yield(t);
 		bench_mutex_handoff(t);
+		bench_pagefault(t);
 	}
 	printf("bench: done%s\n", failed ? " with failures" : "");
 	finish(failed ? 1 : 16);

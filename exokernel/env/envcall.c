@@ -274,6 +274,36 @@ int64_t sys_page_protect(uint64_t id, uint64_t va, uint64_t npages,
 	return err ? err : vm_protect(t, va, npages, narrow(perm, UINT32_MAX));
 }
 
+int64_t sys_page_clear_ad(uint64_t id, uint64_t va, uint64_t npages,
+			  uint64_t bits, uint64_t a4, uint64_t a5)
+{
+	struct env *t;
+	int err = map_target(id, &t);
+
+	return err ? err : vm_clear_ad(t, va, npages, narrow(bits, UINT32_MAX));
+}
+
+int64_t sys_frame_refs(uint64_t pa, uint64_t a1, uint64_t a2, uint64_t a3,
+		       uint64_t a4, uint64_t a5)
+{
+	struct frame *f = frame_lookup(&kframes, pa);
+	struct env *owner;
+
+	if (pa & (FRAME_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (!f || f->state != FRAME_USED) {
+		return EXO_ERR_STATE;
+	}
+	/* Only about frames the caller could free: its own, its children's. */
+	owner = env_lookup(f->owner);
+	if (!owner || (owner != curenv &&
+		       !env_controls(curenv, owner, EXO_CAP_MAP))) {
+		return EXO_ERR_DENIED;
+	}
+	return f->refcount;
+}
+
 /*
  * Batched page operations. Every operation is checked before any is
  * applied; an operation that fails while being applied (only for want of

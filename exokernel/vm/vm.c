@@ -256,6 +256,42 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 	return changed;
 }
 
+int64_t vm_clear_ad(struct env *target, uaddr_t va, uint64_t npages,
+		    uint32_t bits)
+{
+	uint64_t *table = NULL, clear = 0;
+	int64_t changed = 0;
+	int err = vm_check_range(va, npages);
+
+	if (err) {
+		return err;
+	}
+	if (bits == 0 || (bits & ~(EXO_AD_ACCESSED | EXO_AD_DIRTY))) {
+		return EXO_ERR_INVALID;
+	}
+	clear = ((bits & EXO_AD_ACCESSED) ? PTE_A : 0) |
+		((bits & EXO_AD_DIRTY) ? PTE_D : 0);
+	for (uint64_t i = 0; i < npages; i++) {
+		uaddr_t p = va + i * EXO_PAGE_SIZE;
+		uint64_t *slot = range_slot(target->root, p, &table, i == 0);
+
+		if (!slot || !(*slot & PTE_P)) {
+			continue;
+		}
+		/*
+		 * Only bits the MMU sets for itself: rights, address and
+		 * ceilings stay. The flush makes the MMU set them again on
+		 * the next access instead of trusting a cached entry.
+		 */
+		if (*slot & clear) {
+			*slot &= ~clear;
+			flush(target, p);
+		}
+		changed++;
+	}
+	return changed;
+}
+
 /* The kernel address of user byte @uva, or NULL if not accessible. */
 static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
 {

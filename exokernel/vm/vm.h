@@ -64,6 +64,16 @@ int copy_from_user(struct env *e, void *dst, uaddr_t uva, size_t len);
 int copy_to_user(struct env *e, uaddr_t uva, const void *src, size_t len);
 
 /*
+ * vm_clear_ad - clear the accessed (EXO_AD_ACCESSED) and/or dirty
+ * (EXO_AD_DIRTY) bits of the present pages of [@va, @va + @npages pages)
+ * in @target, flushing each from the TLB when @target is running.
+ * Return: pages changed, or EXO_ERR_INVALID (@bits 0 or unknown, or a bad
+ * page count), EXO_ERR_ALIGN, EXO_ERR_DENIED (outside the mappable range).
+ */
+int64_t vm_clear_ad(struct env *target, uaddr_t va, uint64_t npages,
+		    uint32_t bits);
+
+/*
  * user_ptr - a kernel pointer to @len bytes of @e's memory at @uva when
  * they lie in one page that is mapped user-writable, else NULL. For hot
  * paths that write a small structure; everything else uses copy_to_user.

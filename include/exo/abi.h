@@ -55,6 +55,10 @@ typedef uint32_t exo_envid_t;
 #define EXO_PTE_NX (1ul << 63)
 #define EXO_PTE_ADDR 0x000ffffffffff000ul
 
+/* page_clear_ad: which of the accessed and dirty bits to clear. */
+#define EXO_AD_ACCESSED 0x1u
+#define EXO_AD_DIRTY 0x2u
+
 /* Address of the level-@level entry (1 = PTE .. 4 = PML4E) mapping @va. */
 static inline const volatile uint64_t *exo_pt_view_entry(uint64_t va,
 							  int level)

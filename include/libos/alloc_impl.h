@@ -60,7 +60,7 @@ struct alloc_page_ops {
 };
 
 /*
- * The libOS's page source (ctx NULL): frames from the kernel mapped
+ * The libOS's page source (ctx NULL): pager regions (demand-zero)
  * read-write in the heap region [ALLOC_HEAP_BASE, ALLOC_HEAP_TOP), freed
  * (unmapped, frames returned) by free_pages. Address space of freed runs
  * is reused.

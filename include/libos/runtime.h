@@ -70,6 +70,36 @@ int libos_set_preempt_hook(upcall_hook_fn fn);
 int libos_set_fault_filter(upcall_hook_fn fn);
 
 /*
+ * A page-fault hook (the pager's), run before the fault filter and the
+ * fault handler for page faults: it returns 0 when it resolved the fault (resume), 1 when the
+ * fault is not its to resolve (the fault handler gets it, or, without
+ * one, the environment ends with the fault's record as if no handler had
+ * been installed), or a negative EXO_ERR_* to end the environment with
+ * that code.
+ */
+typedef int (*page_fault_hook_fn)(struct exo_upcall_frame *frame);
+
+/*
+ * Install @hook (allocating the exception stack on first use).
+ * Return: 0 or EXO_ERR_*.
+ */
+int set_page_fault_hook(page_fault_hook_fn hook);
+
+/*
+ * Is @va one of the runtime's per-environment pages (exception stack,
+ * scratch windows, spawn_fn's child stacks), which a copy of the address
+ * space must not share?
+ */
+int runtime_page_private(uint64_t va);
+
+/*
+ * runtime_prepare_child - give child @child (created, not started) its own
+ * exception stack and the same upcall registration as ours.
+ * Return: 0 or EXO_ERR_*.
+ */
+int runtime_prepare_child(uint64_t child);
+
+/*
  * spawn_fn - start a child environment running @fn(@arg) in a copy of
  * this address space: read-only pages are shared, writable ones copied
  * into frames the child owns. The child inherits the fault and preemption

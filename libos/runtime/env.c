@@ -19,27 +19,45 @@
 
 static fault_handler_fn fault_fn, preempt_fn;
 static upcall_hook_fn preempt_hook, fault_filter;
+static page_fault_hook_fn page_hook;
 
 void libos_upcall(struct exo_upcall_frame *f);
-static int upcall_register(void);
+static int register_upcalls(uint64_t env);
 
+/*
+ * Who sees an upcall, in order: for a page fault the pager's hook, then
+ * for any fault the runtime's filter (the threads'), then the program's
+ * fault handler; for a lost slice the threads' hook, else the program's
+ * preemption handler.
+ */
 void libos_upcall(struct exo_upcall_frame *f)
 {
 	int r;
 
 	if (f->kind == EXO_UPCALL_FAULT) {
+		if (f->vector == 14 && page_hook) {
+			r = page_hook(f);
+			if (r == 0) {
+				return;
+			}
+			if (r < 0) {
+				exit(r);
+			}
+		}
 		if (fault_filter && fault_filter(f)) {
 			return;
 		}
 		if (!fault_fn) {
 			/*
-			 * Only the filter wanted faults, and it did not want
-			 * this one: withdraw the fault entry and resume, so
-			 * the fault happens again and the kernel ends us as
-			 * it ends any environment without a handler.
+			 * Nobody else wants it: withdraw the fault entry and
+			 * resume, so the fault happens again and the kernel
+			 * ends us with its record, as it ends any environment
+			 * without a handler.
 			 */
 			exo_env_set_upcall(EXO_ENV_SELF, 0,
-					   (uint64_t)exo_upcall_entry,
+					   (preempt_fn || preempt_hook)
+						   ? (uint64_t)exo_upcall_entry
+						   : 0,
 					   XSTACK_TOP, 0, 0);
 			return;
 		}
@@ -75,12 +93,21 @@ int map_anon(uint64_t va, uint64_t n)
 	return 0;
 }
 
-/* Tell the kernel which upcalls we take now, on our exception stack. */
-static int upcall_register(void)
+/* Tell the kernel which upcalls @env takes now, on its exception stack. */
+static int register_upcalls(uint64_t env)
 {
-	static int have_stack;
-	bool faults = fault_fn || fault_filter;
+	uint64_t entry = (uint64_t)exo_upcall_entry;
+	bool faults = fault_fn || fault_filter || page_hook;
 	bool preempts = preempt_fn || preempt_hook;
+
+	return (int)exo_env_set_upcall(env, faults ? entry : 0,
+				       preempts ? entry : 0, XSTACK_TOP, 0, 0);
+}
+
+static int have_stack;
+
+static int xstack_ready(void)
+{
 	int err;
 
 	if (!have_stack) {
@@ -91,9 +118,15 @@ static int upcall_register(void)
 		}
 		have_stack = 1;
 	}
-	return (int)exo_env_set_upcall(
-		EXO_ENV_SELF, faults ? (uint64_t)exo_upcall_entry : 0,
-		preempts ? (uint64_t)exo_upcall_entry : 0, XSTACK_TOP, 0, 0);
+	return 0;
+}
+
+/* Map the exception stack if need be, then register with the kernel. */
+static int upcall_register(void)
+{
+	int err = xstack_ready();
+
+	return err ? err : register_upcalls(EXO_ENV_SELF);
 }
 
 int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
@@ -115,6 +148,50 @@ int libos_set_fault_filter(upcall_hook_fn fn)
 	return upcall_register();
 }
 
+int set_page_fault_hook(page_fault_hook_fn hook)
+{
+	page_hook = hook;
+	return upcall_register();
+}
+
+int runtime_page_private(uint64_t va)
+{
+	return va == SCRATCH_VA ||
+	       (va >= XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE &&
+		va < XSTACK_TOP) ||
+	       (va >= CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE &&
+		va < CHILD_STACK_TOP);
+}
+
+int runtime_prepare_child(uint64_t child)
+{
+	struct exo_page_op ops[XSTACK_PAGES];
+	int64_t r;
+	int i;
+
+	if (!have_stack) {
+		return register_upcalls(child);
+	}
+	/* The kernel writes upcall frames there: it must be the child's own. */
+	for (i = 0; i < XSTACK_PAGES; i++) {
+		int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+
+		if (pa < 0) {
+			return (int)pa;
+		}
+		ops[i].op = EXO_PAGE_OP_MAP;
+		ops[i].perm = EXO_PERM_R | EXO_PERM_W;
+		ops[i].count = 0;
+		ops[i].va = XSTACK_TOP - (uint64_t)(i + 1) * EXO_PAGE_SIZE;
+		ops[i].arg = (uint64_t)pa;
+	}
+	r = exo_page_batch(child, (uint64_t)ops, XSTACK_PAGES, 0, 0, 0);
+	if (r != XSTACK_PAGES) {
+		return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+	}
+	return register_upcalls(child);
+}
+
 static int (*volatile spawn_entry)(uint64_t);
 static volatile uint64_t spawn_arg;
 
@@ -124,7 +201,8 @@ static _Noreturn void child_start(void)
 	 * The copied address space holds the handlers and their exception
 	 * stack; the kernel's registration is per environment, so renew it.
 	 */
-	if ((fault_fn || preempt_fn || fault_filter || preempt_hook) &&
+	if ((fault_fn || preempt_fn || fault_filter || preempt_hook ||
+	     page_hook) &&
 	    upcall_register()) {
 		exit(EXO_ERR_FAULT);
 	}
@@ -135,7 +213,8 @@ static uint32_t pte_perm(uint64_t pte)
 {
 	uint32_t perm = EXO_PERM_R;
 
-	if (pte & EXO_PTE_W) {
+	/* A copy-on-write page (the pager's mark) is logically writable. */
+	if (pte & (EXO_PTE_W | EXO_PTE_USER0)) {
 		perm |= EXO_PERM_W;
 	}
 	if (!(pte & EXO_PTE_NX)) {
@@ -173,7 +252,7 @@ static int clone_page(uint64_t child, uint64_t va, uint64_t pte)
 	     va < CHILD_STACK_TOP)) {
 		return 0;
 	}
-	if (!(pte & EXO_PTE_W)) {
+	if (!(pte & (EXO_PTE_W | EXO_PTE_USER0))) {
 		/* Share read-only pages when we may; else copy them. */
 		err = (int)exo_page_map(child, va, pte & EXO_PTE_ADDR,
 					pte_perm(pte), 0, 0);
@@ -250,6 +329,14 @@ int64_t wait_child(exo_envid_t id, struct exo_exit_info *info)
 	struct exo_msg m;
 	int64_t r;
 
+	/*
+	 * The kernel writes the record only into a writable page, and after
+	 * a fork the page may be copy-on-write: writing it first here lets
+	 * the pager make it ours.
+	 */
+	if (info) {
+		memset(info, 0, sizeof(*info));
+	}
 	for (;;) {
 		r = exo_env_wait(id, (uint64_t)info, 0, 0, 0, 0);
 		if (r != EXO_ERR_BUSY) {

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * For implementations of the pager interface ("pager"): registration,
+ * the region table, replacement policies, swap stores and the state
+ * export format. Everything here except the swap store on frames is pure
+ * logic that compiles on the host.
+ *
+ * An implementation embeds struct pager first, keeps its ops static and
+ * announces itself:
+ *
+ *	PAGER_IMPL(my_impl, "pager.mine", &my_ops, &mine.base, my_init,
+ *		   LIBOS_PRIO_APP);
+ */
+#ifndef LIBOS_PAGER_IMPL_H
+#define LIBOS_PAGER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libos/pager.h>
+#include <libos/slot.h>
+
+#define PAGER_IMPL(var, name_, ops_, self_, init_, prio_)                      \
+	LIBOS_IMPL(var) = {                                                    \
+		.iface = "pager",                                              \
+		.major = PAGER_IFACE_MAJOR,                                    \
+		.minor = PAGER_IFACE_MINOR,                                    \
+		.name = (name_),                                               \
+		.ops_size = sizeof(struct pager_ops),                          \
+		.ops = (ops_),                                                 \
+		.self = (self_),                                               \
+		.init = (init_),                                               \
+		.priority = (prio_),                                           \
+	}
+
+/*
+ * pager.cow, the default, for variants built on it (pager.eager): its ops,
+ * its instance (the base struct comes first), and its start-up, which a
+ * variant's init calls with the ops it serves the instance with.
+ */
+struct cow_pager;
+extern struct cow_pager pager_cow_pg;
+extern const struct pager_ops pager_cow_ops;
+int pager_cow_start(const struct pager_ops *ops);
+
+/* ---- Regions ---------------------------------------------------------- */
+
+/* Region flags beyond the caller's PAGER_MAP_* ones. */
+#define REGION_STACK 0x100u /* a stack: grows down on touch */
+#define REGION_GUARD 0x200u /* a guard page: every touch is an overflow */
+
+/* [start, end), page-aligned, with one set of rights and flags. */
+struct pager_region {
+	uint64_t start;
+	uint64_t end;
+	uint32_t prot; /* PAGER_PROT_* */
+	uint32_t flags; /* PAGER_MAP_EAGER, REGION_* */
+};
+_Static_assert(sizeof(struct pager_region) == 24, "region layout");
+
+#define REGION_MAX 64
+
+/*
+ * The regions of an address space, sorted by start, never overlapping;
+ * neighbours that touch and have the same rights and flags are merged.
+ */
+struct region_table {
+	size_t n;
+	struct pager_region r[REGION_MAX];
+};
+
+/* Empty @t. */
+void region_init(struct region_table *t);
+
+/* The region holding @va, or NULL. */
+const struct pager_region *region_find(const struct region_table *t,
+				       uint64_t va);
+
+/* Does any region overlap [@start, @end)? */
+int region_overlaps(const struct region_table *t, uint64_t start,
+		    uint64_t end);
+
+/*
+ * region_add - add [@start, @end) with @prot and @flags, merging with
+ * neighbours alike. Return: 0, EXO_ERR_INVALID (empty or unaligned),
+ * EXO_ERR_EXISTS (overlaps), EXO_ERR_LIMIT (table full).
+ */
+int region_add(struct region_table *t, uint64_t start, uint64_t end,
+	       uint32_t prot, uint32_t flags);
+
+/*
+ * region_remove - take [@start, @end) out of every region, splitting a
+ * region it cuts in the middle. Return: 0 (also when nothing was there),
+ * EXO_ERR_INVALID, EXO_ERR_LIMIT (a split needs a slot the full table
+ * lacks; nothing changed).
+ */
+int region_remove(struct region_table *t, uint64_t start, uint64_t end);
+
+/*
+ * region_protect - give [@start, @end) the rights @prot, splitting at its
+ * ends and merging afterwards. The range must be covered by regions
+ * without holes. Return: 0, EXO_ERR_INVALID, EXO_ERR_NOT_FOUND (a hole),
+ * EXO_ERR_LIMIT (nothing changed).
+ */
+int region_protect(struct region_table *t, uint64_t start, uint64_t end,
+		   uint32_t prot);
+
+/*
+ * region_place - the lowest start of a free range of @len bytes within
+ * [@lo, @hi), or 0 when there is none.
+ */
+uint64_t region_place(const struct region_table *t, uint64_t len, uint64_t lo,
+		      uint64_t hi);
+
+/* ---- Replacement policies -------------------------------------------- */
+
+/*
+ * How a policy learns whether a resident page was used: referenced(ctx,
+ * slot) returns the page's accessed bit and clears it. In the pager that
+ * is the bit from the page-table view and page_clear_ad; in tests a fake.
+ */
+struct pager_ref_ops {
+	int (*referenced)(void *ctx, size_t slot);
+};
+
+struct pager_policy;
+
+/*
+ * A replacement policy over frame slots 0..nslots-1, each empty or holding
+ * one resident page. The pager tells it what happens; it picks victims.
+ */
+struct pager_policy_ops {
+	/* Forget everything; @nslots (at most POLICY_SLOTS_MAX) slots. */
+	void (*reset)(struct pager_policy *pol, size_t nslots);
+	/* A page came into @slot. */
+	void (*insert)(struct pager_policy *pol, size_t slot);
+	/* The page in @slot left (unmapped, not through victim). */
+	void (*remove)(struct pager_policy *pol, size_t slot);
+	/*
+	 * The slot to evict, every slot being full; the slot stays in use
+	 * (the pager calls insert for what comes next).
+	 */
+	size_t (*victim)(struct pager_policy *pol, const struct pager_ref_ops *ref,
+			 void *ctx);
+};
+
+#define POLICY_SLOTS_MAX 4096
+
+struct pager_policy {
+	const struct pager_policy_ops *ops;
+	const char *name;
+};
+
+/* Clock (second chance): a hand sweeps the slots, clearing used bits. */
+struct policy_clock {
+	struct pager_policy base;
+	size_t nslots;
+	size_t hand;
+};
+
+/*
+ * LRU approximation by aging: at each victim choice every slot's 8-bit
+ * age is shifted right with its accessed bit put in at the top, and the
+ * oldest (smallest age; the lowest slot on a tie) goes.
+ */
+struct policy_aging {
+	struct pager_policy base;
+	size_t nslots;
+	uint8_t age[POLICY_SLOTS_MAX];
+};
+
+void policy_clock_init(struct policy_clock *c);
+void policy_aging_init(struct policy_aging *a);
+
+static inline void policy_reset(struct pager_policy *p, size_t nslots)
+{
+	p->ops->reset(p, nslots);
+}
+
+static inline void policy_insert(struct pager_policy *p, size_t slot)
+{
+	p->ops->insert(p, slot);
+}
+
+static inline void policy_remove(struct pager_policy *p, size_t slot)
+{
+	p->ops->remove(p, slot);
+}
+
+static inline size_t policy_victim(struct pager_policy *p,
+				   const struct pager_ref_ops *ref, void *ctx)
+{
+	return p->ops->victim(p, ref, ctx);
+}
+
+/* ---- Swap stores ------------------------------------------------------ */
+
+struct swap_store;
+
+/* Where evicted pages go: numbered page-sized slots. */
+struct swap_store_ops {
+	/* Slots it has. */
+	size_t (*capacity)(struct swap_store *s);
+	/* Copy the page at @src into @slot. Return: 0 or EXO_ERR_*. */
+	int (*write)(struct swap_store *s, size_t slot, const void *src);
+	/* Copy @slot into the page at @dst. Return: 0 or EXO_ERR_*. */
+	int (*read)(struct swap_store *s, size_t slot, void *dst);
+};
+
+struct swap_store {
+	const struct swap_store_ops *ops;
+};
+
+static inline size_t swap_capacity(struct swap_store *s)
+{
+	return s->ops->capacity(s);
+}
+
+static inline int swap_write(struct swap_store *s, size_t slot, const void *src)
+{
+	return s->ops->write(s, slot, src);
+}
+
+static inline int swap_read(struct swap_store *s, size_t slot, void *dst)
+{
+	return s->ops->read(s, slot, dst);
+}
+
+/*
+ * swap_mem_store - the swap store on a reserved memory area: @slots frames
+ * this environment owns and keeps unmapped (each taken at its slot's
+ * first write, its address kept in @frames[slot], which must start
+ * zeroed and stay the caller's), reached through a one-page window at
+ * @window. NULL for a bad argument. (Guest only.)
+ */
+struct swap_store *swap_mem_store(size_t slots, uint64_t window,
+				  uint64_t *frames);
+
+/* Which page each used swap slot holds. */
+#define SWAP_SLOTS_MAX 4096
+
+struct swap_map {
+	size_t n; /* used entries */
+	uint64_t va[SWAP_SLOTS_MAX]; /* slot -> page, 0 when free */
+};
+
+/* The slot holding page @va, or -1. */
+long swap_map_find(const struct swap_map *m, uint64_t va);
+
+/* ---- Copy-on-write ---------------------------------------------------- */
+
+/* The kernel calls copy-on-write needs, on the caller's own pages. */
+struct cow_ops {
+	/* frame_refs: the frame's references, EXO_ERR_DENIED if not ours. */
+	int64_t (*refs)(void *ctx, uint64_t pa);
+	/* A fresh frame of ours (its address), or EXO_ERR_*. */
+	int64_t (*alloc)(void *ctx);
+	/* Copy the page mapped at @va into frame @pa. 0 or EXO_ERR_*. */
+	int (*copy)(void *ctx, uint64_t pa, uint64_t va);
+	/* Map frame @pa at @va with @perm, replacing what is there. */
+	int (*map)(void *ctx, uint64_t va, uint64_t pa, uint32_t perm);
+	/* Give the page at @va the rights @perm. */
+	int (*protect)(void *ctx, uint64_t va, uint32_t perm);
+	/* frame_free: 0, EXO_ERR_BUSY while mapped anywhere, ... */
+	int (*free)(void *ctx, uint64_t pa);
+};
+
+#define COW_ORPHANS_MAX 64
+
+/* Frames of ours we stopped mapping while others still map them. */
+struct cow_orphans {
+	uint64_t pa[COW_ORPHANS_MAX];
+	size_t n;
+	uint64_t lost; /* frames that did not fit: ours until we end */
+};
+
+#define COW_REUSED 1 /* cow_break: the page was no longer shared */
+#define COW_COPIED 2 /* cow_break: the page was copied */
+
+/*
+ * cow_break - a write hit the copy-on-write page at @va (PTE @pte): make
+ * it ours and writable with @perm. If its frame has 2 references (the
+ * owner's and this mapping) it is ours and unshared: just @perm. Else
+ * (shared, or not ours) it is copied into a fresh frame mapped at @va,
+ * and the old frame, if ours, is freed or kept in @o until the others let
+ * go. Return: COW_REUSED, COW_COPIED, or EXO_ERR_* with nothing changed.
+ */
+int cow_break(const struct cow_ops *ops, void *ctx, struct cow_orphans *o,
+	      uint64_t va, uint64_t pte, uint32_t perm);
+
+/* Give back frame @pa that we no longer map: now, or later through @o. */
+void cow_frame_drop(const struct cow_ops *ops, void *ctx, struct cow_orphans *o,
+		    uint64_t pa);
+
+/* Free the frames in @o that nobody maps any more. */
+void cow_orphans_reap(const struct cow_ops *ops, void *ctx,
+		      struct cow_orphans *o);
+
+/* ---- State export ----------------------------------------------------- */
+
+/*
+ * The versioned state format, little-endian:
+ *
+ *   struct pager_state_header
+ *   struct pager_region[nregions]
+ *   struct pager_state_swap[nswap]   (page and swap slot, per page out)
+ *
+ * checksum is FNV-1a (32-bit) over everything after the header. A reader
+ * accepts its own major version and any minor; it refuses anything whose
+ * sizes or checksum do not add up.
+ */
+#define PAGER_STATE_MAGIC 0x47504f41u /* "AOPG" */
+#define PAGER_STATE_MAJOR 1
+#define PAGER_STATE_MINOR 0
+
+struct pager_state_header {
+	uint32_t magic;
+	uint16_t major;
+	uint16_t minor;
+	uint32_t nregions;
+	uint32_t nswap;
+	uint64_t limit; /* resident page limit, 0 for none */
+	uint32_t checksum;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct pager_state_header) == 32, "state header");
+
+struct pager_state_swap {
+	uint64_t va;
+	uint64_t slot;
+};
+_Static_assert(sizeof(struct pager_state_swap) == 16, "state swap entry");
+
+/*
+ * pager_state_export - write @t, @swap (NULL: no pages out) and @limit to
+ * @buf.
+ * Return: bytes written, or EXO_ERR_TOO_BIG when @len is short.
+ */
+int64_t pager_state_export(const struct region_table *t,
+			   const struct swap_map *swap, uint64_t limit,
+			   void *buf, size_t len);
+
+/*
+ * pager_state_import - read state from @buf into @t, @swap, @limit; on
+ * failure they are left untouched; @swap NULL refuses state with pages
+ * out (EXO_ERR_CORRUPT). Return: 0, EXO_ERR_CORRUPT (magic,
+ * sizes, checksum, overlapping or unaligned regions, bad slots),
+ * EXO_ERR_NOSYS (another major version).
+ */
+int pager_state_import(struct region_table *t, struct swap_map *swap,
+		       uint64_t *limit, const void *buf, size_t len);
+
+/* FNV-1a over @len bytes. */
+uint32_t pager_checksum(const void *p, size_t len);
+
+#endif

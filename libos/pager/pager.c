@@ -1,0 +1,1145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pager.cow, the libOS's default pager: regions backed on first touch by
+ * zeroed frames (or at once with PAGER_MAP_EAGER), copy-on-write fork,
+ * growing stacks with guard pages, and, once a limit is set, eviction to
+ * a swap store chosen by a replaceable policy (clock by default, aging).
+ *
+ * Copy-on-write. pager_fork maps each writable page of ours into the
+ * child read-only with the PAGER_PTE_COW mark and makes ours the same.
+ * A write to a marked page faults; the pager then asks the kernel how many
+ * references the frame has (frame_refs): 2 (its owner and our mapping)
+ * means nobody else maps it any more, so the page is just made writable
+ * again; otherwise it is copied into a fresh frame of ours. Frames of ours
+ * we stopped mapping while others still do are kept in a list and freed
+ * once the others let go (the list is tried at each fork and unmap).
+ *
+ * Hazard: in a child, the pager's own variables sit in pages that are
+ * themselves copy-on-write. Resolving a copy-on-write fault therefore
+ * writes no variable until the page is remapped, so a nested fault on a
+ * variable's page can always be resolved.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libos/pager_impl.h>
+#include <libos/runtime.h>
+
+#define PAGE EXO_PAGE_SIZE
+#define PAGE_MASK (EXO_PAGE_SIZE - 1)
+
+/*
+ * The pager's own pages, in the last 2 MiB of its range (never placed,
+ * never shared by fork): work areas mapped when first needed, so that a
+ * program that never forks or evicts carries none of them, and two
+ * one-page windows.
+ */
+#define PLACE_TOP (PAGER_REGION_TOP - 0x200000ul)
+#define WALK_VA PLACE_TOP /* struct fork_walk */
+#define PROT_OPS_VA (PLACE_TOP + 0x10000ul) /* protect_marked's batch */
+#define EVICT_VA (PLACE_TOP + 0x20000ul) /* struct evict_state */
+#define COPY_WINDOW (PAGER_REGION_TOP - 2 * PAGE)
+#define SWAP_WINDOW (PAGER_REGION_TOP - 3 * PAGE)
+
+#define SWAP_SLOTS 2048 /* 8 MiB of swap store */
+#define STACK_GUARD_PAGES 1
+
+/* What pager_ctx_save keeps (arch/x86_64/user/fork.S). */
+struct pager_fork_ctx {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+struct pager_fork_ctx pager_fork_ctx;
+int pager_ctx_save(struct pager_fork_ctx *ctx) __attribute__((returns_twice));
+void pager_ctx_resume(void);
+
+/* What eviction needs, at EVICT_VA once a limit is set. */
+struct evict_state {
+	uint64_t resident[POLICY_SLOTS_MAX]; /* slot -> page, 0 when free */
+	struct swap_map swap;
+	struct policy_clock clock;
+	struct policy_aging aging;
+	uint64_t frames[SWAP_SLOTS]; /* the swap store's */
+};
+
+struct cow_pager {
+	struct pager base;
+	struct region_table regions;
+	struct pager_stats st;
+	int hooked; /* the page-fault hook is installed */
+	int shared; /* copy-on-write pages may exist (we forked or were) */
+	int aging; /* evict by aging rather than clock */
+	/* Eviction, once a limit is set: ev, swap and policy at EVICT_VA. */
+	uint64_t limit;
+	size_t nresident;
+	struct evict_state *ev;
+	struct swap_map *swap;
+	struct pager_policy *policy;
+	struct swap_store *store;
+	/* Frames of ours that others still map. */
+	struct cow_orphans orphans;
+};
+
+/* The one instance; pager.eager serves it with other ops. */
+struct cow_pager pager_cow_pg;
+
+static int fault_hook(struct exo_upcall_frame *f);
+static int work_area(uint64_t va, size_t bytes);
+
+static int hook(struct cow_pager *p)
+{
+	int err;
+
+	if (p->hooked) {
+		return 0;
+	}
+	err = set_page_fault_hook(fault_hook);
+	if (!err) {
+		p->hooked = 1;
+	}
+	return err;
+}
+
+/*
+ * The leaf table mapping @va as seen through the view (its entries are
+ * consecutive there), or NULL when an upper level is not present. A loop
+ * over a range looks it up once per 2 MiB instead of walking four levels
+ * for each page as exo_pte does.
+ */
+static const volatile uint64_t *leaf_table(uint64_t va)
+{
+	for (int level = 4; level > 1; level--) {
+		if (!(*exo_pt_view_entry(va, level) & EXO_PTE_P)) {
+			return NULL;
+		}
+	}
+	return exo_pt_view_entry(va & ~0x1ffffful, 1);
+}
+
+/* The PTE of @va, with *@t the leaf table cached for the range's loop. */
+static uint64_t range_pte(uint64_t va, const volatile uint64_t **t, int first)
+{
+	if (first || (va & 0x1ffffful) == 0) {
+		*t = leaf_table(va);
+	}
+	return *t ? (*t)[(va >> 12) & 511] : 0;
+}
+
+static uint32_t rw_perm(uint64_t pte)
+{
+	return EXO_PERM_R | EXO_PERM_W |
+	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
+}
+
+/* The kernel calls behind cow_break, on our own pages. */
+
+static int64_t k_refs(void *ctx, uint64_t pa)
+{
+	return exo_frame_refs(pa, 0, 0, 0, 0, 0);
+}
+
+static int64_t k_alloc(void *ctx)
+{
+	return exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+}
+
+static int k_copy(void *ctx, uint64_t pa, uint64_t va)
+{
+	int64_t err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, pa,
+				   EXO_PERM_R | EXO_PERM_W, 0, 0);
+
+	if (err) {
+		return (int)err;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	return (int)exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+}
+
+static int k_map(void *ctx, uint64_t va, uint64_t pa, uint32_t perm)
+{
+	return (int)exo_page_map(EXO_ENV_SELF, va, pa, perm, 0, 0);
+}
+
+static int k_protect(void *ctx, uint64_t va, uint32_t perm)
+{
+	int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+static int k_free(void *ctx, uint64_t pa)
+{
+	return (int)exo_frame_free(pa, 0, 0, 0, 0, 0);
+}
+
+static const struct cow_ops kcow = {
+	.refs = k_refs,
+	.alloc = k_alloc,
+	.copy = k_copy,
+	.map = k_map,
+	.protect = k_protect,
+	.free = k_free,
+};
+
+/* Give back a frame we stopped mapping: now, or once others let go. */
+static void frame_drop(struct cow_pager *p, uint64_t pa)
+{
+	cow_frame_drop(&kcow, NULL, &p->orphans, pa);
+}
+
+/* ---- Copy-on-write ---------------------------------------------------- */
+
+/* ---- Backing pages, eviction ----------------------------------------- */
+
+static int referenced(void *ctx, size_t slot)
+{
+	struct cow_pager *p = ctx;
+	uint64_t va = p->ev->resident[slot];
+
+	if (!va || !(exo_pte(va) & EXO_PTE_A)) {
+		return 0;
+	}
+	exo_page_clear_ad(EXO_ENV_SELF, va, 1, EXO_AD_ACCESSED, 0, 0);
+	return 1;
+}
+
+static const struct pager_ref_ops ref_ops = { .referenced = referenced };
+
+static long free_swap_slot(struct cow_pager *p)
+{
+	size_t cap = swap_capacity(p->store);
+
+	for (size_t i = 0; i < cap; i++) {
+		if (!p->swap->va[i]) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/* Write the page in resident slot @s to the swap store and unmap it. */
+static int evict(struct cow_pager *p, size_t s)
+{
+	uint64_t va = p->ev->resident[s], pte = exo_pte(va);
+	long slot = free_swap_slot(p);
+	int err;
+
+	if (slot < 0) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	err = swap_write(p->store, (size_t)slot, (const void *)va);
+	if (err) {
+		return err;
+	}
+	exo_page_unmap(EXO_ENV_SELF, va, 1, 0, 0, 0);
+	frame_drop(p, pte & EXO_PTE_ADDR);
+	p->swap->va[slot] = va;
+	p->swap->n++;
+	p->ev->resident[s] = 0;
+	p->nresident--;
+	p->st.evictions++;
+	return 0;
+}
+
+/* A free resident slot, evicting the policy's victim when all are full. */
+static long take_slot(struct cow_pager *p)
+{
+	size_t s;
+	int err;
+
+	if (p->nresident == p->limit) {
+		s = policy_victim(p->policy, &ref_ops, p);
+		err = evict(p, s);
+		if (err) {
+			return err;
+		}
+		return (long)s;
+	}
+	for (s = 0; s < p->limit; s++) {
+		if (!p->ev->resident[s]) {
+			return (long)s;
+		}
+	}
+	return EXO_ERR_LIMIT;
+}
+
+/* Back the page at @va (in a region with rights @prot). */
+static int back_page(struct cow_pager *p, uint64_t va, uint32_t prot)
+{
+	long s = -1, slot = -1;
+	int64_t pa, err;
+
+	if (p->limit) {
+		s = take_slot(p);
+		if (s < 0) {
+			return (int)s;
+		}
+		if (p->swap->n) {
+			slot = swap_map_find(p->swap, va);
+		}
+	}
+	pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, va, (uint64_t)pa,
+			   slot >= 0 ? prot | EXO_PERM_W : prot, 0, 0);
+	if (err) {
+		exo_frame_free((uint64_t)pa, 0, 0, 0, 0, 0);
+		return (int)err;
+	}
+	if (slot >= 0) {
+		err = swap_read(p->store, (size_t)slot, (void *)va);
+		if (!err && !(prot & EXO_PERM_W)) {
+			err = exo_page_protect(EXO_ENV_SELF, va, 1, prot, 0, 0);
+		}
+		if (err < 0) {
+			return (int)err;
+		}
+		p->swap->va[slot] = 0;
+		p->swap->n--;
+		p->st.swap_ins++;
+	} else {
+		p->st.zero_fills++;
+	}
+	if (s >= 0) {
+		p->ev->resident[s] = va;
+		p->nresident++;
+		policy_insert(p->policy, (size_t)s);
+	}
+	return 0;
+}
+
+static int fault_hook(struct exo_upcall_frame *f)
+{
+	return pager_cow_pg.base.ops->fault(&pager_cow_pg.base, f);
+}
+
+static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t va = f->addr & ~PAGE_MASK, pte;
+	const struct pager_region *r;
+	int err;
+
+	if (f->error & 1) {
+		/* Present: only a write to a copy-on-write page is ours. */
+		if (!(f->error & 2)) {
+			return 1;
+		}
+		pte = exo_pte(va);
+		if (!(pte & PAGER_PTE_COW)) {
+			return 1;
+		}
+		r = region_find(&p->regions, va);
+		if (r && !(r->prot & EXO_PERM_W)) {
+			return 1;
+		}
+		err = cow_break(&kcow, NULL, &p->orphans, va, pte, rw_perm(pte));
+		if (err == COW_REUSED) {
+			p->st.cow_reuses++;
+			err = 0;
+		} else if (err == COW_COPIED) {
+			p->st.cow_copies++;
+			err = 0;
+		}
+		goto out;
+	}
+	r = region_find(&p->regions, va);
+	if (!r) {
+		return 1;
+	}
+	if (r->flags & REGION_GUARD) {
+		/* The stack's lowest page is right above its guard. */
+		printf("pager: stack overflow: fault at 0x%lx (rip 0x%lx) in "
+		       "the guard page below the stack whose end is 0x%lx\n",
+		       (unsigned long)f->addr, (unsigned long)f->regs.rip,
+		       (unsigned long)r->end);
+		p->st.passed++;
+		return 1;
+	}
+	if (r->prot == PAGER_PROT_NONE || ((f->error & 2) && !(r->prot & EXO_PERM_W)) ||
+	    ((f->error & 0x10) && !(r->prot & EXO_PERM_X))) {
+		p->st.passed++;
+		return 1;
+	}
+	err = back_page(p, va, r->prot);
+out:
+	p->st.faults++;
+	if (err) {
+		printf("pager: cannot back 0x%lx: %s\n", (unsigned long)va,
+		       exo_status_name(err));
+	}
+	return err;
+}
+
+/* ---- Regions ---------------------------------------------------------- */
+
+static int check_prot(uint32_t prot)
+{
+	return (prot & ~PAGER_PROT_ALL) ? EXO_ERR_INVALID : 0;
+}
+
+static uint64_t page_round(uint64_t len)
+{
+	return (len + PAGE_MASK) & ~PAGE_MASK;
+}
+
+/* Back every page of [@va, @va + @len) now. */
+static int populate(struct cow_pager *p, uint64_t va, uint64_t len,
+		    uint32_t prot)
+{
+	for (uint64_t a = va; a < va + len; a += PAGE) {
+		int err;
+
+		if (exo_pte(a) & EXO_PTE_P) {
+			continue;
+		}
+		err = back_page(p, a, prot);
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Forget that page @a is resident or in the swap store. */
+static void forget(struct cow_pager *p, uint64_t a)
+{
+	long slot;
+
+	for (size_t s = 0; p->nresident && s < p->limit; s++) {
+		if (p->ev->resident[s] == a) {
+			p->ev->resident[s] = 0;
+			p->nresident--;
+			policy_remove(p->policy, s);
+		}
+	}
+	if (p->swap->n && (slot = swap_map_find(p->swap, a)) >= 0) {
+		p->swap->va[slot] = 0;
+		p->swap->n--;
+	}
+}
+
+#define RELEASE_BATCH 64
+
+/* Unmap the pages of [@va, @va + @len) and give back their frames. */
+static void release(struct cow_pager *p, uint64_t va, uint64_t len)
+{
+	uint64_t pte[RELEASE_BATCH];
+
+	while (len) {
+		uint64_t n = len / PAGE > RELEASE_BATCH ? RELEASE_BATCH
+							: len / PAGE;
+		int any = 0;
+
+		const volatile uint64_t *t = NULL;
+
+		for (uint64_t i = 0; i < n; i++) {
+			pte[i] = range_pte(va + i * PAGE, &t, i == 0);
+			any |= (pte[i] & EXO_PTE_P) != 0;
+		}
+		if (any) {
+			exo_page_unmap(EXO_ENV_SELF, va, n, 0, 0, 0);
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			/* Lent frames are not ours: freeing them is refused. */
+			if (pte[i] & EXO_PTE_P) {
+				frame_drop(p, pte[i] & EXO_PTE_ADDR);
+			}
+			if (p->limit) {
+				forget(p, va + i * PAGE);
+			}
+		}
+		va += n * PAGE;
+		len -= n * PAGE;
+	}
+}
+
+static int cow_map(struct pager *pp, uint64_t *va, uint64_t len,
+		   uint32_t prot, uint32_t flags)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t at;
+	int err;
+
+	len = page_round(len);
+	if (len == 0 || check_prot(prot) || (flags & ~PAGER_MAP_FLAGS)) {
+		return EXO_ERR_INVALID;
+	}
+	if (flags & PAGER_MAP_FIXED) {
+		at = *va;
+		if (at & PAGE_MASK) {
+			return EXO_ERR_ALIGN;
+		}
+		if (at < EXO_USER_MIN || at >= EXO_USER_MAP_TOP ||
+		    len > EXO_USER_MAP_TOP - at) {
+			return EXO_ERR_DENIED;
+		}
+		if (region_overlaps(&p->regions, at, at + len)) {
+			return EXO_ERR_EXISTS;
+		}
+	} else {
+		at = region_place(&p->regions, len, PAGER_REGION_BASE,
+				  PLACE_TOP);
+		if (!at) {
+			return EXO_ERR_NO_MEMORY;
+		}
+	}
+	err = hook(p);
+	if (err) {
+		return err;
+	}
+	err = region_add(&p->regions, at, at + len, prot,
+			 flags & PAGER_MAP_EAGER);
+	if (err) {
+		return err;
+	}
+	if ((flags & PAGER_MAP_EAGER) && prot != PAGER_PROT_NONE) {
+		err = populate(p, at, len, prot);
+		if (err) {
+			release(p, at, len);
+			region_remove(&p->regions, at, at + len);
+			return err;
+		}
+	}
+	*va = at;
+	return 0;
+}
+
+static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	const struct pager_region *r;
+	uint64_t end;
+	size_t i;
+
+	len = page_round(len);
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (len == 0 || va + len < va) {
+		return EXO_ERR_INVALID;
+	}
+	end = va + len;
+	/* region_remove below fails only when it must split a full table. */
+	r = region_find(&p->regions, va);
+	if (r && r->start < va && r->end > end && p->regions.n == REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	/* Only what regions held: other mappings in the range are not ours. */
+	for (i = 0; i < p->regions.n; i++) {
+		uint64_t lo = p->regions.r[i].start > va ? p->regions.r[i].start
+							 : va;
+		uint64_t hi = p->regions.r[i].end < end ? p->regions.r[i].end
+							: end;
+
+		if (lo < hi) {
+			release(p, lo, hi - lo);
+		}
+	}
+	region_remove(&p->regions, va, end);
+	cow_orphans_reap(&kcow, NULL, &p->orphans);
+	return 0;
+}
+
+/*
+ * page_protect for a range that may hold copy-on-write pages: those keep
+ * their mark and stay read-only. Runs of alike pages go as one operation
+ * of one batch per EXO_PAGE_BATCH_MAX runs.
+ */
+static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
+{
+	struct exo_page_op *ops = (struct exo_page_op *)PROT_OPS_VA;
+	size_t nops = 0;
+	int64_t r = work_area(PROT_OPS_VA, EXO_PAGE_BATCH_MAX * sizeof(*ops));
+
+	if (r) {
+		return (int)r;
+	}
+	const volatile uint64_t *t = NULL;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = va + i * PAGE, pte = range_pte(a, &t, i == 0);
+		uint32_t perm = prot;
+
+		if (!(pte & EXO_PTE_P)) {
+			continue;
+		}
+		if (pte & PAGER_PTE_COW) {
+			perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+		}
+		if (nops && ops[nops - 1].perm == perm &&
+		    ops[nops - 1].va + ops[nops - 1].count * PAGE == a) {
+			ops[nops - 1].count++;
+			continue;
+		}
+		if (nops == EXO_PAGE_BATCH_MAX) {
+			r = exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0,
+					   0, 0);
+			if (r < 0) {
+				return (int)r;
+			}
+			nops = 0;
+		}
+		ops[nops].op = EXO_PAGE_OP_PROTECT;
+		ops[nops].perm = (uint16_t)perm;
+		ops[nops].count = 1;
+		ops[nops].va = a;
+		ops[nops].arg = 0;
+		nops++;
+	}
+	if (nops == 1) {
+		/* One run: the single call checks it once less than a batch. */
+		r = exo_page_protect(EXO_ENV_SELF, ops[0].va, ops[0].count,
+				     ops[0].perm, 0, 0);
+	} else if (nops) {
+		r = exo_page_batch(EXO_ENV_SELF, (uint64_t)ops, nops, 0, 0, 0);
+	}
+	return r < 0 ? (int)r : 0;
+}
+
+static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
+		       uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t n = page_round(len) / PAGE;
+	int err;
+
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (n == 0 || check_prot(prot)) {
+		return EXO_ERR_INVALID;
+	}
+	if (prot == PAGER_PROT_NONE) {
+		for (uint64_t i = 0; i < n; i++) {
+			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
+				return EXO_ERR_NOSYS;
+			}
+		}
+	}
+	err = region_protect(&p->regions, va, va + n * PAGE, prot);
+	if (err || prot == PAGER_PROT_NONE) {
+		return err;
+	}
+	if (!p->shared) {
+		int64_t r = exo_page_protect(EXO_ENV_SELF, va, n, prot, 0, 0);
+
+		return r < 0 ? (int)r : 0;
+	}
+	if (n == 1) {
+		uint64_t pte = exo_pte(va);
+		uint32_t perm = (pte & PAGER_PTE_COW) ?
+					(prot & ~EXO_PERM_W) | PAGER_PERM_COW :
+					prot;
+		int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
+
+		return r < 0 ? (int)r : 0;
+	}
+	return protect_marked(va, n, prot);
+}
+
+static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	const struct pager_region *r;
+	uint64_t pte;
+	int err;
+
+	if ((va | va2) & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (check_prot(prot) || prot == PAGER_PROT_NONE) {
+		return EXO_ERR_INVALID;
+	}
+	r = region_find(&p->regions, va);
+	if (!r) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	if (region_find(&p->regions, va2)) {
+		return EXO_ERR_EXISTS;
+	}
+	if ((prot & ~r->prot) || va2 < EXO_USER_MIN ||
+	    va2 >= EXO_USER_MAP_TOP) {
+		return EXO_ERR_DENIED;
+	}
+	if (p->limit) {
+		return EXO_ERR_BUSY;
+	}
+	pte = exo_pte(va);
+	if (!(pte & EXO_PTE_P)) {
+		err = back_page(p, va, r->prot);
+		if (err) {
+			return err;
+		}
+		pte = exo_pte(va);
+	}
+	if (pte & PAGER_PTE_COW) {
+		return EXO_ERR_BUSY;
+	}
+	return (int)exo_page_map(EXO_ENV_SELF, va2, pte & EXO_PTE_ADDR, prot, 0,
+				 0);
+}
+
+static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t len = page_round(max), guard = STACK_GUARD_PAGES * PAGE, at;
+	int err;
+
+	if (len == 0) {
+		return EXO_ERR_INVALID;
+	}
+	at = region_place(&p->regions, len + guard, PAGER_REGION_BASE,
+			  PLACE_TOP);
+	if (!at) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	if (p->regions.n + 2 > REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	err = hook(p);
+	if (err) {
+		return err;
+	}
+	region_add(&p->regions, at, at + guard, PAGER_PROT_NONE, REGION_GUARD);
+	region_add(&p->regions, at + guard, at + guard + len, PAGER_PROT_RW,
+		   REGION_STACK);
+	*top = at + guard + len;
+	return 0;
+}
+
+/* ---- Fork ------------------------------------------------------------- */
+
+#define BATCH EXO_PAGE_BATCH_MAX
+
+struct fork_walk {
+	uint64_t child;
+	/* What a child does not get: init's boot-module table and modules. */
+	uint64_t skip_lo, skip_hi;
+	struct exo_page_op to_child[BATCH], to_self[BATCH];
+	size_t nchild, nself;
+};
+
+
+
+/* A page we cannot lend (not our frame): the child gets its own copy. */
+static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
+{
+	int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+	int64_t err;
+
+	if (pa < 0) {
+		return (int)pa;
+	}
+	err = exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+			   EXO_PERM_R | EXO_PERM_W, 0, 0);
+	if (err) {
+		return (int)err;
+	}
+	memcpy((void *)COPY_WINDOW, (const void *)va, PAGE);
+	exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+	return (int)exo_page_map(child, va, (uint64_t)pa, perm, 0, 0);
+}
+
+/*
+ * Pages of the child batch whose frames are not ours (a batch is refused
+ * whole when one is): each gets its own copy in the child instead, and
+ * ours stays as it is (say, memory shared with another environment).
+ */
+static int walk_lend_only_ours(struct fork_walk *w)
+{
+	size_t i, j, k = 0;
+	int err;
+
+	for (i = 0; i < w->nchild; i++) {
+		struct exo_page_op *op = &w->to_child[i];
+		uint32_t perm;
+
+		if (exo_frame_refs(op->arg, 0, 0, 0, 0, 0) >= 0) {
+			w->to_child[k++] = *op;
+			continue;
+		}
+		perm = op->perm & (EXO_PERM_R | EXO_PERM_X);
+		if (op->perm & PAGER_PERM_COW) {
+			perm |= EXO_PERM_W;
+		}
+		err = copy_for_child(w->child, op->va, perm);
+		if (err) {
+			return err;
+		}
+		for (j = 0; j < w->nself; j++) {
+			if (w->to_self[j].va == op->va) {
+				w->to_self[j] = w->to_self[--w->nself];
+				break;
+			}
+		}
+	}
+	w->nchild = k;
+	return 0;
+}
+
+/* Apply what is queued: the child's mappings first, then our marks. */
+static int walk_flush(struct fork_walk *w)
+{
+	int64_t r;
+	int err;
+
+	if (w->nchild) {
+		r = exo_page_batch(w->child, (uint64_t)w->to_child, w->nchild,
+				   0, 0, 0);
+		if (r == EXO_ERR_DENIED) {
+			err = walk_lend_only_ours(w);
+			if (err) {
+				return err;
+			}
+			r = w->nchild ? exo_page_batch(w->child,
+						       (uint64_t)w->to_child,
+						       w->nchild, 0, 0, 0)
+				      : 0;
+		}
+		if (r != (int64_t)w->nchild) {
+			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+		}
+	}
+	if (w->nself) {
+		r = exo_page_batch(EXO_ENV_SELF, (uint64_t)w->to_self, w->nself,
+				   0, 0, 0);
+		if (r != (int64_t)w->nself) {
+			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
+		}
+	}
+	w->nchild = w->nself = 0;
+	return 0;
+}
+
+static void queue(struct exo_page_op *ops, size_t *n, uint16_t op, uint64_t va,
+		  uint64_t pa, uint32_t perm)
+{
+	ops[*n].op = op;
+	ops[*n].perm = (uint16_t)perm;
+	ops[*n].count = 1;
+	ops[*n].va = va;
+	ops[*n].arg = pa;
+	(*n)++;
+}
+
+static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
+{
+	uint64_t pa = pte & EXO_PTE_ADDR;
+	uint32_t x = (pte & EXO_PTE_NX) ? 0 : EXO_PERM_X;
+	int err;
+
+	if (runtime_page_private(va) ||
+	    (va >= PLACE_TOP && va < PAGER_REGION_TOP)) {
+		return 0;
+	}
+	if (va >= w->skip_lo && va < w->skip_hi) {
+		return 0;
+	}
+	if (w->nchild == BATCH || w->nself == BATCH) {
+		err = walk_flush(w);
+		if (err) {
+			return err;
+		}
+	}
+	if (!(pte & (EXO_PTE_W | PAGER_PTE_COW))) {
+		queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
+		      EXO_PERM_R | x);
+		return 0;
+	}
+	queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
+	      EXO_PERM_R | x | PAGER_PERM_COW);
+	if (pte & EXO_PTE_W) {
+		queue(w->to_self, &w->nself, EXO_PAGE_OP_PROTECT, va, 0,
+		      EXO_PERM_R | x | PAGER_PERM_COW);
+	}
+	return 0;
+}
+
+/*
+ * Walk the table mapping @base at @level through the view: its entries
+ * are consecutive there, one per span.
+ */
+static int fork_level(struct fork_walk *w, uint64_t base, int level)
+{
+	const volatile uint64_t *t = exo_pt_view_entry(base, level);
+	uint64_t span = PAGE << (9 * (level - 1));
+	int n = level == 4 ? 256 : 512;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t va = base + (uint64_t)i * span, e = t[i];
+		int err;
+
+		/* Most entries are empty: skip them four at a time. */
+		if ((i & 3) == 0 && i + 3 < n &&
+		    !((e | t[i + 1] | t[i + 2] | t[i + 3]) & EXO_PTE_P)) {
+			i += 3;
+			continue;
+		}
+		if (!(e & EXO_PTE_P)) {
+			continue;
+		}
+		if (va >= EXO_USER_MAP_TOP) {
+			break;
+		}
+		if (va >= w->skip_lo && va + span <= w->skip_hi) {
+			continue; /* the whole table is skipped */
+		}
+		err = level == 1 ? fork_page(w, va, e)
+				 : fork_level(w, va, level - 1);
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The boot modules stay with their environment (init): spawn passes them
+ * on only when asked, and so would a program that forks and wants them.
+ */
+static void skip_bootmods(struct fork_walk *w)
+{
+	const struct exo_bootmods *m =
+		(const struct exo_bootmods *)EXO_BOOTMODS_VA;
+
+	/* The kernel lays them out above the table, nothing in between. */
+	w->skip_lo = w->skip_hi = 0;
+	if (!(exo_pte(EXO_BOOTMODS_VA) & EXO_PTE_P)) {
+		return;
+	}
+	w->skip_lo = EXO_BOOTMODS_VA;
+	w->skip_hi = EXO_BOOTMODS_VA + sizeof(*m);
+	for (uint32_t i = 0; i < m->count && i < EXO_BOOTMOD_MAX; i++) {
+		uint64_t hi = m->mod[i].va + m->mod[i].size;
+
+		if (m->mod[i].va >= EXO_BOOTMODS_VA && hi > w->skip_hi) {
+			w->skip_hi = hi;
+		}
+	}
+	w->skip_hi = (w->skip_hi + PAGE_MASK) & ~PAGE_MASK;
+}
+
+static int64_t cow_fork(struct pager *pp)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	struct fork_walk *walk;
+	int64_t child;
+	int err;
+
+	if (p->limit) {
+		return EXO_ERR_STATE; /* a child could not read our swap store */
+	}
+	/* Both sides will take copy-on-write faults. */
+	err = hook(p);
+	if (err) {
+		return err;
+	}
+	cow_orphans_reap(&kcow, NULL, &p->orphans);
+	child = exo_env_create(0, 0, 0, 0, 0, 0);
+	if (child < 0) {
+		return child;
+	}
+	if (pager_ctx_save(&pager_fork_ctx)) {
+		/* The child, in its copy. The orphans are the parent's. */
+		if (p->orphans.n) {
+			p->orphans.n = 0;
+		}
+		return 0;
+	}
+	err = work_area(WALK_VA, sizeof(struct fork_walk));
+	if (!err) {
+		err = runtime_prepare_child((uint64_t)child);
+	}
+	if (err) {
+		goto err_destroy;
+	}
+	walk = (struct fork_walk *)WALK_VA;
+	walk->child = (uint64_t)child;
+	walk->nchild = walk->nself = 0;
+	skip_bootmods(walk);
+	p->shared = 1;
+	err = fork_level(walk, 0, 4);
+	if (!err) {
+		err = walk_flush(walk);
+	}
+	if (err) {
+		goto err_destroy;
+	}
+	err = (int)exo_env_start((uint64_t)child, (uint64_t)pager_ctx_resume,
+				 pager_fork_ctx.rsp, 0, 0, 0);
+	if (err) {
+		goto err_destroy;
+	}
+	p->st.forks++;
+	return child;
+
+err_destroy:
+	/* Our pages stay marked; the next write to each makes it ours again. */
+	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);
+	return err;
+}
+
+/* ---- Limit, state, stats ---------------------------------------------- */
+
+/* The work area of @bytes at @va, mapped on first use (also in a child). */
+static int work_area(uint64_t va, size_t bytes)
+{
+	if (exo_pte(va) & EXO_PTE_P) {
+		return 0;
+	}
+	return map_anon(va, (bytes + PAGE_MASK) / PAGE);
+}
+
+/* Map the eviction state; the limit and policy are the caller's to set. */
+static int evict_ready(struct cow_pager *p)
+{
+	int err;
+
+	if (p->ev) {
+		return 0;
+	}
+	err = work_area(EVICT_VA, sizeof(struct evict_state));
+	if (err) {
+		return err;
+	}
+	p->ev = (struct evict_state *)EVICT_VA;
+	p->swap = &p->ev->swap;
+	policy_clock_init(&p->ev->clock);
+	policy_aging_init(&p->ev->aging);
+	p->policy = p->aging ? &p->ev->aging.base : &p->ev->clock.base;
+	p->store = swap_mem_store(SWAP_SLOTS, SWAP_WINDOW, p->ev->frames);
+	return p->store ? 0 : EXO_ERR_NO_MEMORY;
+}
+
+static int cow_set_limit(struct pager *pp, uint64_t pages)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	int err;
+
+	if (pages == 1 || pages > POLICY_SLOTS_MAX) {
+		return EXO_ERR_INVALID;
+	}
+	if (p->limit || p->shared) {
+		return EXO_ERR_STATE; /* set once, before any fork */
+	}
+	if (pages == 0) {
+		return 0;
+	}
+	err = evict_ready(p);
+	if (err) {
+		return err;
+	}
+	policy_reset(p->policy, pages);
+	p->limit = pages;
+	return 0;
+}
+
+static int64_t cow_export(struct pager *pp, void *buf, size_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	return pager_state_export(&p->regions, p->swap, p->limit, buf, len);
+}
+
+static int cow_import(struct pager *pp, const void *buf, size_t len)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	struct pager_state_header h;
+	int err;
+
+	if (p->regions.n || p->limit) {
+		return EXO_ERR_STATE;
+	}
+	/* State with pages out needs somewhere to keep their places. */
+	if (len >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		if (h.magic == PAGER_STATE_MAGIC && (h.limit || h.nswap)) {
+			err = evict_ready(p);
+			if (err) {
+				return err;
+			}
+		}
+	}
+	err = pager_state_import(&p->regions, p->swap, &p->limit, buf, len);
+	if (!err && p->limit) {
+		policy_reset(p->policy, p->limit);
+		if (!p->hooked) {
+			err = hook(p);
+		}
+	}
+	return err;
+}
+
+static void cow_stats(struct pager *pp, struct pager_stats *out)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+
+	*out = p->st;
+	out->regions = p->regions.n;
+	out->resident = p->nresident;
+	out->limit = p->limit;
+}
+
+const struct pager_ops pager_cow_ops = {
+	.map = cow_map,
+	.unmap = cow_unmap,
+	.protect = cow_protect,
+	.fault = cow_fault,
+	.map2 = cow_map2,
+	.fork = cow_fork,
+	.stack_alloc = cow_stack_alloc,
+	.set_limit = cow_set_limit,
+	.export_state = cow_export,
+	.import_state = cow_import,
+	.stats = cow_stats,
+};
+
+int pager_cow_start(const struct pager_ops *ops)
+{
+	pager_cow_pg.base.ops = ops;
+	region_init(&pager_cow_pg.regions);
+	return 0;
+}
+
+static int cow_init(void *self)
+{
+	return pager_cow_start(&pager_cow_ops);
+}
+
+/*
+ * pager_cow_use_policy - evict by "clock" or "aging" from now on.
+ * Return: 0, EXO_ERR_NOT_FOUND (no such policy), EXO_ERR_STATE (a limit
+ * is already set).
+ */
+int pager_cow_use_policy(const char *name);
+
+int pager_cow_use_policy(const char *name)
+{
+	if (pager_cow_pg.limit) {
+		return EXO_ERR_STATE;
+	}
+	if (!strcmp(name, "clock")) {
+		pager_cow_pg.aging = 0;
+	} else if (!strcmp(name, "aging")) {
+		pager_cow_pg.aging = 1;
+	} else {
+		return EXO_ERR_NOT_FOUND;
+	}
+	return 0;
+}
+
+LIBOS_SLOT(pager_slot) = {
+	.iface = "pager",
+	.major = PAGER_IFACE_MAJOR,
+	.minor = PAGER_IFACE_MINOR,
+	.ops_size = sizeof(struct pager_ops),
+};
+
+PAGER_IMPL(cow_impl, "pager.cow", &pager_cow_ops, &pager_cow_pg.base, cow_init,
+	   LIBOS_PRIO_DEFAULT);

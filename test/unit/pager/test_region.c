@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* The region table: overlaps, splits, merges, permission changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <libos/pager_impl.h>
+
+#define P(n) ((uint64_t)(n) * EXO_PAGE_SIZE)
+
+static struct region_table t;
+
+static void expect_region(size_t i, uint64_t start, uint64_t end,
+			  uint32_t prot)
+{
+	assert_true(i < t.n);
+	assert_int_equal(t.r[i].start, start);
+	assert_int_equal(t.r[i].end, end);
+	assert_int_equal(t.r[i].prot, prot);
+}
+
+static void test_add_and_find(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(10), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(30), P(40), PAGER_PROT_R, 0), 0);
+	assert_non_null(region_find(&t, P(10)));
+	assert_non_null(region_find(&t, P(20) - 1));
+	assert_null(region_find(&t, P(20)));
+	assert_null(region_find(&t, P(9)));
+	assert_int_equal(region_find(&t, P(35))->prot, PAGER_PROT_R);
+}
+
+static void test_overlaps_refused(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(10), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(19), P(25), PAGER_PROT_RW, 0),
+			 EXO_ERR_EXISTS);
+	assert_int_equal(region_add(&t, P(5), P(11), PAGER_PROT_RW, 0),
+			 EXO_ERR_EXISTS);
+	assert_int_equal(region_add(&t, P(12), P(13), PAGER_PROT_RW, 0),
+			 EXO_ERR_EXISTS);
+	assert_int_equal(region_add(&t, P(5), P(5), PAGER_PROT_RW, 0),
+			 EXO_ERR_INVALID);
+	assert_int_equal(region_add(&t, 123, P(5), PAGER_PROT_RW, 0),
+			 EXO_ERR_INVALID);
+	assert_int_equal(t.n, 1);
+	assert_true(region_overlaps(&t, P(0), P(11)));
+	assert_false(region_overlaps(&t, P(20), P(30)));
+}
+
+static void test_merge_neighbours(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(10), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(30), P(40), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(20), P(30), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(t.n, 1);
+	expect_region(0, P(10), P(40), PAGER_PROT_RW);
+	/* Other rights or flags do not merge. */
+	assert_int_equal(region_add(&t, P(40), P(50), PAGER_PROT_R, 0), 0);
+	assert_int_equal(region_add(&t, P(50), P(60), PAGER_PROT_R,
+				    REGION_STACK), 0);
+	assert_int_equal(t.n, 3);
+}
+
+static void test_remove_splits(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(10), P(40), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_remove(&t, P(20), P(25)), 0);
+	assert_int_equal(t.n, 2);
+	expect_region(0, P(10), P(20), PAGER_PROT_RW);
+	expect_region(1, P(25), P(40), PAGER_PROT_RW);
+	/* Across a hole and an edge. */
+	assert_int_equal(region_remove(&t, P(15), P(30)), 0);
+	expect_region(0, P(10), P(15), PAGER_PROT_RW);
+	expect_region(1, P(30), P(40), PAGER_PROT_RW);
+	/* Nothing there is fine. */
+	assert_int_equal(region_remove(&t, P(100), P(200)), 0);
+	assert_int_equal(region_remove(&t, P(0), P(100)), 0);
+	assert_int_equal(t.n, 0);
+}
+
+static void test_protect_splits_and_merges(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(0), P(100), PAGER_PROT_RW, 0), 0);
+	/* prot1 in the middle: three regions. */
+	assert_int_equal(region_protect(&t, P(7), P(8), PAGER_PROT_R), 0);
+	assert_int_equal(t.n, 3);
+	expect_region(0, P(0), P(7), PAGER_PROT_RW);
+	expect_region(1, P(7), P(8), PAGER_PROT_R);
+	expect_region(2, P(8), P(100), PAGER_PROT_RW);
+	/* unprot: one again. */
+	assert_int_equal(region_protect(&t, P(7), P(8), PAGER_PROT_RW), 0);
+	assert_int_equal(t.n, 1);
+	expect_region(0, P(0), P(100), PAGER_PROT_RW);
+	/* Across two regions with other rights. */
+	assert_int_equal(region_add(&t, P(100), P(110), PAGER_PROT_R,
+				    REGION_STACK), 0);
+	assert_int_equal(region_protect(&t, P(90), P(105), PAGER_PROT_ALL), 0);
+	assert_int_equal(t.n, 4);
+	expect_region(1, P(90), P(100), PAGER_PROT_ALL);
+	expect_region(2, P(100), P(105), PAGER_PROT_ALL);
+	assert_int_equal(t.r[2].flags, REGION_STACK);
+}
+
+static void test_protect_holes_refused(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(0), P(10), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(11), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_protect(&t, P(5), P(15), PAGER_PROT_R),
+			 EXO_ERR_NOT_FOUND);
+	assert_int_equal(region_protect(&t, P(30), P(31), PAGER_PROT_R),
+			 EXO_ERR_NOT_FOUND);
+	/* Nothing changed. */
+	assert_int_equal(t.n, 2);
+	expect_region(0, P(0), P(10), PAGER_PROT_RW);
+	expect_region(1, P(11), P(20), PAGER_PROT_RW);
+}
+
+static void test_full_table(void **state)
+{
+	region_init(&t);
+	for (size_t i = 0; i < REGION_MAX; i++) {
+		assert_int_equal(region_add(&t, P(10 * i), P(10 * i + 5),
+					    PAGER_PROT_RW, 0), 0);
+	}
+	assert_int_equal(region_add(&t, P(10 * REGION_MAX), P(10 * REGION_MAX + 1),
+				    PAGER_PROT_RW, 0), EXO_ERR_LIMIT);
+	/* A split needs a slot: refused, nothing changed. */
+	assert_int_equal(region_remove(&t, P(1), P(2)), EXO_ERR_LIMIT);
+	assert_int_equal(region_protect(&t, P(1), P(2), PAGER_PROT_R),
+			 EXO_ERR_LIMIT);
+	expect_region(0, P(0), P(5), PAGER_PROT_RW);
+	/* Trimming an end needs none. */
+	assert_int_equal(region_remove(&t, P(0), P(1)), 0);
+	expect_region(0, P(1), P(5), PAGER_PROT_RW);
+	assert_int_equal(t.n, REGION_MAX);
+}
+
+static void test_place(void **state)
+{
+	region_init(&t);
+	assert_int_equal(region_place(&t, P(4), P(100), P(200)), P(100));
+	assert_int_equal(region_add(&t, P(100), P(104), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(106), P(110), PAGER_PROT_R, 0), 0);
+	assert_int_equal(region_place(&t, P(2), P(100), P(200)), P(104));
+	assert_int_equal(region_place(&t, P(3), P(100), P(200)), P(110));
+	assert_int_equal(region_place(&t, P(91), P(100), P(200)), 0);
+	assert_int_equal(region_place(&t, P(90), P(100), P(200)), P(110));
+	assert_int_equal(region_place(&t, 0, P(100), P(200)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_and_find),
+		cmocka_unit_test(test_overlaps_refused),
+		cmocka_unit_test(test_merge_neighbours),
+		cmocka_unit_test(test_remove_splits),
+		cmocka_unit_test(test_protect_splits_and_merges),
+		cmocka_unit_test(test_protect_holes_refused),
+		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_place),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
