@@ -46,6 +46,23 @@ typedef int (*fault_handler_fn)(struct exo_upcall_frame *frame);
 int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt);
 
 /*
+ * An upcall filter runs before the handlers, for faults and preemptions
+ * alike. Returning 1 means it dealt with the upcall (typically by
+ * rewriting frame->regs to resume elsewhere) and the handlers are not
+ * run; 0 passes the upcall on.
+ */
+typedef int (*upcall_filter_fn)(struct exo_upcall_frame *frame);
+
+/*
+ * Install @filter (the module framework's, module_upcall), registering
+ * both upcall entries and the exception stack as needed. A fault the
+ * filter passes on with no fault handler installed ends the environment,
+ * as before; a preemption it passes on just resumes.
+ * Return: 0 or EXO_ERR_*.
+ */
+int set_upcall_filter(upcall_filter_fn filter);
+
+/*
  * spawn_fn - start a child environment running @fn(@arg) in a copy of
  * this address space: read-only pages are shared, writable ones copied
  * into frames the child owns. The child inherits the fault and preemption

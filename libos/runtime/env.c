@@ -17,6 +17,7 @@
 #define SCRATCH_VA 0x00007c0000000000ul
 
 static fault_handler_fn fault_fn, preempt_fn;
+static upcall_filter_fn filter_fn;
 
 void libos_upcall(struct exo_upcall_frame *f);
 
@@ -26,6 +27,17 @@ void libos_upcall(struct exo_upcall_frame *f)
 							   : preempt_fn;
 	int r;
 
+	if (filter_fn && filter_fn(f)) {
+		return; /* the filter rewrote the frame to resume elsewhere */
+	}
+	if (!fn && f->kind == EXO_UPCALL_FAULT) {
+		/* Only the filter asked for faults: this one is nobody's. */
+		printf("libos: unhandled fault, vector %lu at 0x%lx "
+		       "(address 0x%lx)\n",
+		       (unsigned long)f->vector, (unsigned long)f->regs.rip,
+		       (unsigned long)f->addr);
+		exit(128 + (int)f->vector);
+	}
 	if (!fn) {
 		return; /* a lost slice nobody asked about: just resume */
 	}
@@ -54,7 +66,8 @@ int map_anon(uint64_t va, uint64_t n)
 	return 0;
 }
 
-int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+/* Register the upcall entries the handlers and the filter need. */
+static int register_upcalls(void)
 {
 	static int have_stack;
 	int err;
@@ -67,12 +80,23 @@ int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
 		}
 		have_stack = 1;
 	}
+	return (int)exo_env_set_upcall(
+		EXO_ENV_SELF, (uint64_t)exo_upcall_entry,
+		preempt_fn || filter_fn ? (uint64_t)exo_upcall_entry : 0,
+		XSTACK_TOP, 0, 0);
+}
+
+int set_fault_handler(fault_handler_fn fn, fault_handler_fn preempt)
+{
 	fault_fn = fn;
 	preempt_fn = preempt;
-	return (int)exo_env_set_upcall(EXO_ENV_SELF,
-				       (uint64_t)exo_upcall_entry,
-				       preempt ? (uint64_t)exo_upcall_entry : 0,
-				       XSTACK_TOP, 0, 0);
+	return register_upcalls();
+}
+
+int set_upcall_filter(upcall_filter_fn filter)
+{
+	filter_fn = filter;
+	return register_upcalls();
 }
 
 static int (*volatile spawn_entry)(uint64_t);
@@ -84,8 +108,7 @@ static _Noreturn void child_start(void)
 	 * The copied address space holds the handlers and their exception
 	 * stack; the kernel's registration is per environment, so renew it.
 	 */
-	if ((fault_fn || preempt_fn) &&
-	    set_fault_handler(fault_fn, preempt_fn)) {
+	if ((fault_fn || preempt_fn || filter_fn) && register_upcalls()) {
 		exit(EXO_ERR_FAULT);
 	}
 	exit(spawn_entry(spawn_arg));

@@ -1,0 +1,878 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Gated slots: swapping (DESIGN.md §5 steps 2-6), health windows,
+ * rollback, healing and the watchdog. Pure logic over struct module_sys,
+ * so the host tests run it with a fake clock and real module images.
+ *
+ * Invariants: s->ops/s->self always belong to s->cur (or are NULL with the
+ * gate REFUSED); s->prev.live only during a health window, when the old
+ * instance waits, quiesced, in case of rollback; a module's entry points
+ * run only with the gate not OPEN and under a resume point (module_guard),
+ * so a fault in one is an error here, never a crash.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exo/errors.h>
+#include <libos/module_slot.h>
+
+struct module_call *module_call_top;
+
+static struct module_slot *slots_head, **slots_tail = &slots_head;
+
+/* Watchdog: the call it is timing, and since when. */
+static struct module_call *wd_call;
+static uint64_t wd_calls, wd_since;
+
+int module_gate_slow(struct module_slot *s);
+static int rollback(struct module_slot *s, struct module_swap_report *r,
+		    int trust_cur);
+
+static void mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void mlog(const char *fmt, ...)
+{
+	char line[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	module_sys->log(line);
+}
+
+static const char *inst_name(const struct module_inst *i, char *buf,
+			     size_t len)
+{
+	if (!i->desc) {
+		snprintf(buf, len, "(none)");
+	} else {
+		snprintf(buf, len, "%s %u.%u.%u%s", i->desc->name,
+			 i->desc->impl_major, i->desc->impl_minor,
+			 i->desc->impl_patch, i->image ? "" : " (built in)");
+	}
+	return buf;
+}
+
+/* Entry points, each under a resume point: a fault becomes an error. */
+
+static int guarded_init(struct module_slot *s, const struct module_desc *d,
+			void **self)
+{
+	struct module_call c;
+	int err = module_guard(s, &c);
+
+	if (err) {
+		return err;
+	}
+	err = d->init(self);
+	module_unguard(&c);
+	return err;
+}
+
+static int guarded_health(struct module_slot *s, const struct module_inst *i)
+{
+	struct module_call c;
+	int err;
+
+	if (!i->desc->health) {
+		return 0;
+	}
+	err = module_guard(s, &c);
+	if (err) {
+		return err;
+	}
+	err = i->desc->health(i->self);
+	module_unguard(&c);
+	return err;
+}
+
+static void guarded_fini(struct module_slot *s, struct module_inst *i)
+{
+	struct module_call c;
+
+	if (!i->live) {
+		return;
+	}
+	i->live = 0;
+	if (i->desc->fini && module_guard(s, &c) == 0) {
+		i->desc->fini(i->self);
+		module_unguard(&c);
+	}
+}
+
+static void guarded_quiesce(struct module_slot *s, struct module_inst *i)
+{
+	struct module_call c;
+
+	if (i->desc->quiesce && module_guard(s, &c) == 0) {
+		i->desc->quiesce(i->self);
+		module_unguard(&c);
+	}
+}
+
+int module_state_export_blob(const struct module_desc *d, void *self,
+			     uint16_t version, void **blob, uint64_t *size)
+{
+	struct module_state_hdr *h;
+	int64_t need = d->export_state(self, version, NULL, 0);
+	int64_t got;
+
+	if (need < 0 && need != EXO_ERR_TOO_BIG) {
+		return (int)need;
+	}
+	if (need < 0) {
+		need = 0;
+	}
+	h = malloc(sizeof(*h) + (uint64_t)need + 1);
+	if (!h) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	got = d->export_state(self, version, h + 1, (uint64_t)need);
+	if (got < 0 || got > need) {
+		free(h);
+		return got < 0 ? (int)got : EXO_ERR_INVALID;
+	}
+	h->magic = MODULE_STATE_MAGIC;
+	h->version = version;
+	h->reserved = 0;
+	h->length = (uint64_t)got;
+	h->checksum = module_state_checksum(h + 1, (uint64_t)got);
+	*blob = h;
+	*size = sizeof(*h) + (uint64_t)got;
+	return 0;
+}
+
+int module_state_import_blob(const struct module_desc *d, void *self,
+			     const void *blob, uint64_t size)
+{
+	const struct module_state_hdr *h = blob;
+	int err = module_state_check(blob, size);
+
+	if (err) {
+		return err;
+	}
+	if (h->version < d->state_min || h->version > d->state_version) {
+		return EXO_ERR_NOSYS;
+	}
+	return d->import_state(self, h->version, h + 1, h->length);
+}
+
+static int guarded_export(struct module_slot *s, const struct module_inst *i,
+			  uint16_t version, void **blob, uint64_t *size)
+{
+	struct module_call c;
+	int err = module_guard(s, &c);
+
+	if (err) {
+		return err;
+	}
+	err = module_state_export_blob(i->desc, i->self, version, blob, size);
+	module_unguard(&c);
+	return err;
+}
+
+static int guarded_import(struct module_slot *s, const struct module_desc *d,
+			  void *self, const void *blob, uint64_t size)
+{
+	struct module_call c;
+	int err = module_guard(s, &c);
+
+	if (err) {
+		return err;
+	}
+	err = module_state_import_blob(d, self, blob, size);
+	module_unguard(&c);
+	return err;
+}
+
+/* The format two modules can pass state in: the newest both know. */
+static int common_format(const struct module_desc *from,
+			 const struct module_desc *to, uint16_t *v)
+{
+	uint16_t hi = from->state_version < to->state_version
+			      ? from->state_version
+			      : to->state_version;
+	uint16_t lo = from->state_min > to->state_min ? from->state_min
+						      : to->state_min;
+
+	if (!from->state_version || !to->state_version) {
+		*v = 0; /* one side keeps no state: nothing to move */
+		return 0;
+	}
+	if (hi < lo) {
+		return EXO_ERR_NOSYS;
+	}
+	*v = hi;
+	return 0;
+}
+
+static void set_ckpt(struct module_slot *s, void *blob, uint64_t size)
+{
+	free(s->ckpt);
+	s->ckpt = blob;
+	s->ckpt_size = size;
+}
+
+/* Wait until no caller is inside, with the gate already closed. */
+static int drain(struct module_slot *s, uint64_t t0)
+{
+	while (s->gate.inflight) {
+		if (module_sys->cycles() - t0 > s->drain_cycles) {
+			return EXO_ERR_BUSY;
+		}
+		module_sys->relax();
+	}
+	return 0;
+}
+
+static void point_at(struct module_slot *s, const struct module_inst *i)
+{
+	s->cur = *i;
+	s->ops = i->desc ? i->desc->ops : NULL;
+	s->self = i->self;
+}
+
+int module_slot_init(struct module_slot *s, const struct module_desc *builtin)
+{
+	char why[MODULE_ERROR_MAX];
+	struct module_inst i = { 0 };
+	int err;
+
+	s->gate.state = MODULE_GATE_REFUSED;
+	s->gate.inflight = 0;
+	s->builtin = builtin;
+	if (!s->window_calls) {
+		s->window_calls = MODULE_WINDOW_CALLS;
+	}
+	if (!s->drain_cycles) {
+		s->drain_cycles = MODULE_DRAIN_CYCLES;
+	}
+	if (!s->next && slots_tail != &s->next) {
+		*slots_tail = s;
+		slots_tail = &s->next;
+	}
+	if (!builtin) {
+		return 0;
+	}
+	err = module_desc_check(builtin, module_sys->exports, &s->want, why,
+				sizeof(why));
+	if (err) {
+		mlog("module: %s: built-in %s refused: %s", s->want.iface,
+		     builtin->name, why);
+		return err;
+	}
+	i.desc = builtin;
+	err = guarded_init(s, builtin, &i.self);
+	if (err) {
+		return err;
+	}
+	i.live = 1;
+	point_at(s, &i);
+	s->gate.state = MODULE_GATE_OPEN;
+	return 0;
+}
+
+static int fail(struct module_swap_report *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct module_swap_report *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	r->result = err;
+	return err;
+}
+
+/*
+ * Switch @s from its current module to @to (a fresh, live instance not yet
+ * holding state), moving the state across. The gate must be closed and
+ * drained. On failure nothing about @s has changed and @to is finished.
+ */
+static int transfer(struct module_slot *s, struct module_inst *to,
+		    struct module_swap_report *r, void **blob_out,
+		    uint64_t *size_out)
+{
+	struct module_inst *from = &s->cur;
+	void *blob = NULL;
+	uint64_t size = 0;
+	uint16_t v = 0;
+	int err = 0;
+
+	if (from->desc && from->live) {
+		err = common_format(from->desc, to->desc, &v);
+		if (err) {
+			return fail(r, err,
+				    "no common state format (%u..%u, %u..%u)",
+				    from->desc->state_min,
+				    from->desc->state_version,
+				    to->desc->state_min,
+				    to->desc->state_version);
+		}
+		guarded_quiesce(s, from);
+		if (v) {
+			err = guarded_export(s, from, v, &blob, &size);
+			if (err) {
+				return fail(r, err, "export_state failed");
+			}
+		}
+	} else if (s->ckpt && to->desc->state_version) {
+		/* Nothing live to ask: start from the last checkpoint. */
+		blob = malloc(s->ckpt_size);
+		if (!blob) {
+			return fail(r, EXO_ERR_NO_MEMORY, "no memory for state");
+		}
+		memcpy(blob, s->ckpt, s->ckpt_size);
+		size = s->ckpt_size;
+		v = ((const struct module_state_hdr *)blob)->version;
+	}
+	if (blob) {
+		err = guarded_import(s, to->desc, to->self, blob, size);
+		if (err) {
+			free(blob);
+			return fail(r, err, "import_state refused format %u",
+				    v);
+		}
+		r->state_bytes = size - sizeof(struct module_state_hdr);
+		r->state_version = v;
+	}
+	*blob_out = blob;
+	*size_out = size;
+	return 0;
+}
+
+static int new_instance(struct module_slot *s, struct module_inst *i,
+			struct module_swap_report *r)
+{
+	int err = guarded_init(s, i->desc, &i->self);
+
+	if (err) {
+		return fail(r, err, "init of %s failed", i->desc->name);
+	}
+	i->live = 1;
+	return 0;
+}
+
+int module_slot_swap(struct module_slot *s, const struct module_desc *d,
+		     struct module_image *image, struct module_swap_report *r)
+{
+	struct module_inst to = { .desc = d, .image = image };
+	char a[64], b[64];
+	void *blob = NULL;
+	uint64_t size = 0, t0 = module_sys->cycles(), t1;
+	uint32_t old_state = s->gate.state;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(b, sizeof(b), "%s %u.%u.%u", d->name, d->impl_major,
+		 d->impl_minor, d->impl_patch);
+	err = module_desc_check(d, module_sys->exports, &s->want, r->why,
+				sizeof(r->why));
+	if (err) {
+		r->result = err;
+		goto out_log;
+	}
+	if (old_state == MODULE_GATE_CLOSED || s->prev.live) {
+		err = fail(r, EXO_ERR_BUSY, "a swap or health window is "
+					    "in progress");
+		goto out_log;
+	}
+	err = new_instance(s, &to, r);
+	if (err) {
+		goto out_log;
+	}
+	/* Step 2: close and drain; the deadline leaves the old one serving. */
+	t1 = module_sys->cycles();
+	s->gate.state = MODULE_GATE_CLOSED;
+	err = drain(s, t1);
+	if (err) {
+		fail(r, err, "callers did not drain before the deadline");
+		goto err_reopen;
+	}
+	/* Step 3: state across. */
+	err = transfer(s, &to, r, &blob, &size);
+	if (err) {
+		goto err_reopen;
+	}
+	/* Step 4: re-point and reopen, watching. */
+	if (s->prev.image && s->prev.image != s->cur.image &&
+	    s->prev.image != image) {
+		module_image_unload(s->prev.image);
+		free(s->prev.image);
+	}
+	s->prev = s->cur;
+	point_at(s, &to);
+	set_ckpt(s, blob, size);
+	s->failures = 0;
+	s->window_end = s->gate.calls + s->window_calls;
+	s->gate.state = s->prev.desc ? MODULE_GATE_WATCH : MODULE_GATE_OPEN;
+	r->downtime = module_sys->cycles() - t1;
+	if (!s->prev.desc) {
+		s->prev.live = 0;
+	}
+	s->stats.swaps++;
+	s->stats.last_downtime = r->downtime;
+	s->stats.last_state_bytes = r->state_bytes;
+	/* Step 5 begins: the new one must be healthy at once. */
+	err = guarded_health(s, &s->cur);
+	r->total = module_sys->cycles() - t0;
+	s->stats.last_total = r->total;
+	mlog("module: %s: swap %s -> %s: downtime %lu cycles, total %lu "
+	     "cycles, state %lu bytes (format %u)",
+	     s->want.iface, inst_name(&s->prev, a, sizeof(a)),
+	     inst_name(&s->cur, b, sizeof(b)), (unsigned long)r->downtime,
+	     (unsigned long)r->total, (unsigned long)r->state_bytes,
+	     r->state_version);
+	if (err) {
+		struct module_swap_report rb;
+
+		rollback(s, &rb, 0);
+		return fail(r, err, "health check failed: rolled back");
+	}
+	return 0;
+
+err_reopen:
+	s->gate.state = old_state;
+	r->downtime = module_sys->cycles() - t1;
+	guarded_fini(s, &to);
+	s->stats.aborts++;
+out_log:
+	if (image) {
+		module_image_unload(image);
+		free(image);
+	}
+	r->total = module_sys->cycles() - t0;
+	mlog("module: %s: swap to %s refused: %s (%s)", s->want.iface, b, r->why,
+	     exo_status_name(r->result));
+	return r->result;
+}
+
+int module_slot_swap_image(struct module_slot *s, const void *file,
+			   uint64_t size, struct module_swap_report *r)
+{
+	struct module_image *m = malloc(sizeof(*m));
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!m) {
+		return fail(r, EXO_ERR_NO_MEMORY, "no memory");
+	}
+	err = module_image_load(m, file, size, module_sys->exports, &s->want,
+				module_sys->mops, module_sys->mctx);
+	if (err) {
+		fail(r, err, "%s", m->error);
+		mlog("module: %s: image refused: %s (%s)", s->want.iface,
+		     m->error, exo_status_name(err));
+		free(m);
+		return err;
+	}
+	return module_slot_swap(s, m->desc, m, r);
+}
+
+/*
+ * Make @i serve again from the best state there is: the serving module's
+ * own (when @from_cur and it still exports), else the checkpoint. @i gets a
+ * fresh instance (and, for an image, fresh data).
+ */
+static int revive(struct module_slot *s, struct module_inst *i,
+		  struct module_swap_report *r)
+{
+	int err;
+
+	if (i->image) {
+		err = module_image_reset(i->image);
+		if (err) {
+			return fail(r, err, "image reset failed");
+		}
+	}
+	i->live = 0;
+	err = new_instance(s, i, r);
+	if (err) {
+		return err;
+	}
+	if (s->ckpt && i->desc->state_version) {
+		err = guarded_import(s, i->desc, i->self, s->ckpt,
+				     s->ckpt_size);
+		if (err) {
+			guarded_fini(s, i);
+			return fail(r, err, "checkpoint not importable");
+		}
+	}
+	return 0;
+}
+
+/* Step 6: the old instance goes; its image stays for a later rollback. */
+static void retire(struct module_slot *s, struct module_inst *i)
+{
+	guarded_fini(s, i);
+}
+
+/* Replace the serving module by @to (revived from state), closed gate. */
+static int replace_by(struct module_slot *s, struct module_inst *to,
+		      const char *what, struct module_swap_report *r)
+{
+	struct module_inst old = s->cur;
+	char a[64], b[64];
+	uint64_t t0 = module_sys->cycles();
+	int err;
+
+	if (!to->live) {
+		err = revive(s, to, r);
+		if (err) {
+			return err;
+		}
+	}
+	inst_name(&old, a, sizeof(a)); /* before its image may go */
+	point_at(s, to);
+	/*
+	 * The one replaced is not called again, not even its fini: its data
+	 * may be damaged. Its image goes unless it is also the previous.
+	 */
+	if (old.image && old.image != to->image &&
+	    old.image != s->prev.image) {
+		module_image_unload(old.image);
+		free(old.image);
+	}
+	r->downtime = module_sys->cycles() - t0;
+	mlog("module: %s: %s %s -> %s", s->want.iface, what, a,
+	     inst_name(&s->cur, b, sizeof(b)));
+	return 0;
+}
+
+/*
+ * Back to s->prev. With @trust_cur the serving module is asked for its
+ * state (the updates since the swap); otherwise (it failed) the previous
+ * one keeps or restores what it had.
+ */
+static int rollback(struct module_slot *s, struct module_swap_report *r,
+		    int trust_cur)
+{
+	struct module_inst to = s->prev;
+	uint32_t st = s->gate.state;
+	void *blob = NULL;
+	uint64_t size;
+	uint16_t v;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!to.desc) {
+		return fail(r, EXO_ERR_NOT_FOUND, "no previous module");
+	}
+	s->gate.state = MODULE_GATE_CLOSED;
+	err = drain(s, module_sys->cycles());
+	if (err) {
+		s->gate.state = st;
+		return fail(r, err, "callers did not drain");
+	}
+	if (trust_cur && s->cur.live && s->cur.desc->state_version &&
+	    to.desc->state_version &&
+	    common_format(s->cur.desc, to.desc, &v) == 0 &&
+	    guarded_export(s, &s->cur, v, &blob, &size) == 0) {
+		if (!to.live) {
+			set_ckpt(s, blob, size); /* revive imports it */
+		} else if (guarded_import(s, to.desc, to.self, blob, size) ==
+			   0) {
+			set_ckpt(s, blob, size);
+		} else {
+			free(blob);
+		}
+	}
+	s->prev = (struct module_inst){ 0 };
+	err = replace_by(s, &to, "rollback", r);
+	if (err) {
+		s->prev = to;
+		s->gate.state = MODULE_GATE_HEAL;
+		return err;
+	}
+	s->stats.rollbacks++;
+	s->failures = 0;
+	s->gate.state = MODULE_GATE_OPEN;
+	return 0;
+}
+
+int module_slot_rollback(struct module_slot *s, struct module_swap_report *r)
+{
+	return rollback(s, r, 1);
+}
+
+int module_slot_checkpoint(struct module_slot *s)
+{
+	void *blob;
+	uint64_t size;
+	int err;
+
+	if (!s->cur.desc || !s->cur.desc->state_version) {
+		return 0;
+	}
+	err = guarded_export(s, &s->cur, s->cur.desc->state_version, &blob,
+			     &size);
+	if (!err) {
+		set_ckpt(s, blob, size);
+	}
+	return err;
+}
+
+/* The health window is over: keep the new one if healthy. */
+static int end_window(struct module_slot *s)
+{
+	struct module_swap_report r;
+	int err = guarded_health(s, &s->cur);
+
+	if (err) {
+		mlog("module: %s: %s unhealthy at the end of its window (%s)",
+		     s->want.iface, s->cur.desc->name, exo_status_name(err));
+		return module_slot_rollback(s, &r);
+	}
+	retire(s, &s->prev);
+	module_slot_checkpoint(s);
+	s->gate.state = MODULE_GATE_OPEN;
+	return 0;
+}
+
+/* Escalate: restore, roll back, fall back, refuse. */
+static int heal(struct module_slot *s)
+{
+	struct module_swap_report r;
+	char a[64];
+	int level, err = EXO_ERR_STATE;
+
+	s->gate.state = MODULE_GATE_CLOSED;
+	if (drain(s, module_sys->cycles())) {
+		s->gate.state = MODULE_GATE_HEAL;
+		return EXO_ERR_BUSY;
+	}
+	if (s->heal_reason == EXO_ERR_BUSY) {
+		mlog("module: %s: %s overran its budget (at 0x%lx)",
+		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
+		     (unsigned long)s->fault_pc);
+	} else {
+		mlog("module: %s: %s faulted (vector %lu at 0x%lx)",
+		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
+		     (unsigned long)s->fault_vector,
+		     (unsigned long)s->fault_pc);
+	}
+	if (s->prev.live) {
+		/* Inside the health window: straight back. */
+		err = rollback(s, &r, 0);
+		if (!err) {
+			return 0;
+		}
+	}
+	level = s->gate.calls - s->last_failure > MODULE_QUIET_CALLS
+			? 1
+			: (int)s->failures + 1;
+	s->last_failure = s->gate.calls;
+	for (; level <= 4; level++) {
+		struct module_inst i = { 0 };
+
+		s->failures = (uint32_t)level;
+		if (level == 1) {
+			i = s->cur;
+			err = revive(s, &i, &r);
+			if (!err) {
+				point_at(s, &i);
+				s->stats.restores++;
+				mlog("module: %s: restored %s from its last "
+				     "state",
+				     s->want.iface, inst_name(&i, a, sizeof(a)));
+				break;
+			}
+		} else if (level == 2 && s->prev.desc) {
+			err = rollback(s, &r, 0);
+			if (!err) {
+				s->failures = 2;
+				s->last_failure = s->gate.calls;
+				return 0;
+			}
+		} else if (level == 3 && s->builtin &&
+			   s->cur.desc != s->builtin) {
+			i.desc = s->builtin;
+			err = replace_by(s, &i, "fallback to built-in", &r);
+			if (!err) {
+				s->stats.fallbacks++;
+				break;
+			}
+		} else if (level == 4) {
+			mlog("module: %s: refusing %s: no implementation left",
+			     s->want.iface, inst_name(&s->cur, a, sizeof(a)));
+			s->stats.refusals++;
+			s->cur.live = 0;
+			s->ops = NULL;
+			s->self = NULL;
+			s->gate.state = MODULE_GATE_REFUSED;
+			return EXO_ERR_STATE;
+		}
+	}
+	s->gate.state = MODULE_GATE_OPEN;
+	return 0;
+}
+
+/* Called by gate.S when the gate is not open. */
+int module_gate_slow(struct module_slot *s)
+{
+	switch (s->gate.state) {
+	case MODULE_GATE_OPEN:
+		return 0;
+	case MODULE_GATE_CLOSED:
+		module_sys->relax();
+		return 0;
+	case MODULE_GATE_WATCH:
+		if (s->gate.calls >= s->window_end) {
+			end_window(s);
+			return 0;
+		}
+		return 1;
+	case MODULE_GATE_HEAL: {
+		int err = heal(s);
+
+		return err ? err : 0;
+	}
+	default:
+		return EXO_ERR_STATE;
+	}
+}
+
+/* Resume @f at the call's recorded point with @err. */
+static void unwind(struct exo_upcall_frame *f, struct module_call *c, int err)
+{
+	struct module_slot *s = c->slot;
+
+	f->regs.rip = c->rip;
+	f->regs.rsp = c->rsp;
+	f->regs.rbp = c->rbp;
+	f->regs.rbx = c->rbx;
+	f->regs.r12 = c->r12;
+	f->regs.r13 = c->r13;
+	f->regs.r14 = c->r14;
+	f->regs.r15 = c->r15;
+	f->regs.rax = (uint64_t)(int64_t)err;
+	f->regs.rflags &= ~0x400ul; /* DF clear, as the ABI expects */
+	module_call_top = c->prev;
+	if (c->counted) {
+		s->gate.inflight--;
+		s->heal_reason = err;
+		if (s->gate.state != MODULE_GATE_REFUSED) {
+			s->gate.state = MODULE_GATE_HEAL;
+		}
+	}
+	wd_call = NULL;
+}
+
+/* @pc as an offset into the serving image, when it lies there. */
+static uint64_t module_pc(const struct module_slot *s, uint64_t pc)
+{
+	if (s->cur.image && module_image_has_pc(s->cur.image, pc)) {
+		return pc - s->cur.image->base;
+	}
+	return pc;
+}
+
+int module_upcall(struct exo_upcall_frame *f)
+{
+	struct module_call *c = module_call_top;
+	struct module_slot *s;
+	uint64_t now;
+
+	if (!c) {
+		return 0;
+	}
+	s = c->slot;
+	if (f->kind == EXO_UPCALL_FAULT) {
+		s->stats.faults++;
+		s->fault_vector = f->vector;
+		s->fault_pc = module_pc(s, f->regs.rip);
+		unwind(f, c, EXO_ERR_FAULT);
+		return 1;
+	}
+	if (!s->budget_ticks) {
+		return 0;
+	}
+	now = module_sys->ticks();
+	if (wd_call != c || wd_calls != s->gate.calls) {
+		wd_call = c;
+		wd_calls = s->gate.calls;
+		wd_since = now;
+		return 0;
+	}
+	if (now - wd_since < s->budget_ticks) {
+		return 0;
+	}
+	s->stats.overruns++;
+	s->fault_vector = 0;
+	s->fault_pc = module_pc(s, f->regs.rip);
+	unwind(f, c, EXO_ERR_BUSY);
+	return 1;
+}
+
+static void drop(struct module_slot *s, struct module_inst *i)
+{
+	guarded_fini(s, i);
+	if (i->image && i->image != s->cur.image) {
+		module_image_unload(i->image);
+		free(i->image);
+	}
+	*i = (struct module_inst){ 0 };
+}
+
+void module_slot_fini(struct module_slot *s)
+{
+	s->gate.state = MODULE_GATE_REFUSED;
+	drop(s, &s->prev);
+	s->ops = NULL;
+	s->self = NULL;
+	guarded_fini(s, &s->cur);
+	if (s->cur.image) {
+		module_image_unload(s->cur.image);
+		free(s->cur.image);
+	}
+	s->cur = (struct module_inst){ 0 };
+	set_ckpt(s, NULL, 0);
+}
+
+struct module_slot *module_slot_first(void)
+{
+	return slots_head;
+}
+
+/* Weak: a program with no built-in module has no section. */
+extern const struct module_desc __start_libos_modules[] __attribute__((weak));
+extern const struct module_desc __stop_libos_modules[] __attribute__((weak));
+
+const struct module_desc *module_builtin_find(const char *name)
+{
+	for (const struct module_desc *d = __start_libos_modules;
+	     d < __stop_libos_modules; d++) {
+		if (strcmp(d->name, name) == 0) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+void module_slot_describe(const struct module_slot *s, char *buf, size_t len)
+{
+	static const char *const states[] = { "open", "closed", "watch",
+					      "heal", "refused" };
+	char a[64], b[64];
+
+	snprintf(buf, len,
+		 "%s %u.%u: %s, previous %s, gate %s, %lu calls, %lu swaps, "
+		 "%lu rollbacks, %lu restores, %lu fallbacks, %lu faults, "
+		 "%lu overruns",
+		 s->want.iface, s->want.major, s->want.minor,
+		 inst_name(&s->cur, a, sizeof(a)),
+		 inst_name(&s->prev, b, sizeof(b)),
+		 s->gate.state < 5 ? states[s->gate.state] : "?",
+		 (unsigned long)s->gate.calls, (unsigned long)s->stats.swaps,
+		 (unsigned long)s->stats.rollbacks,
+		 (unsigned long)s->stats.restores,
+		 (unsigned long)s->stats.fallbacks,
+		 (unsigned long)s->stats.faults,
+		 (unsigned long)s->stats.overruns);
+}
