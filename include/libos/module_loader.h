@@ -62,7 +62,12 @@ struct module_image {
 	uint64_t base; /* where it is mapped */
 	uint64_t size; /* bytes mapped, a page multiple */
 	uint64_t text_lo, text_hi; /* its executable range */
-	const struct module_desc *desc; /* inside the image */
+	/*
+	 * The descriptor, copied out of the image once checked: the module's
+	 * own writable copy may be damaged later, this one is not.
+	 */
+	const struct module_desc *desc; /* = &desc_copy */
+	struct module_desc desc_copy;
 	/* The file, kept to give the module a fresh data segment. */
 	const uint8_t *file;
 	uint64_t file_size;

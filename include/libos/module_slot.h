@@ -220,6 +220,13 @@ int module_slot_rollback(struct module_slot *s, struct module_swap_report *r);
 int module_slot_checkpoint(struct module_slot *s);
 
 /*
+ * module_slot_check - run the serving module's health check now; if it
+ * fails, heal the slot at once (as after a fault). Return: 0 (healthy),
+ * or the health check's error after healing (the slot may be refused).
+ */
+int module_slot_check(struct module_slot *s);
+
+/*
  * module_state_import_blob - check blob @blob (@size bytes) and import it
  * into instance @self of @d. Return: 0, EXO_ERR_INVALID / EXO_ERR_CORRUPT
  * (module_state_check), EXO_ERR_NOSYS (a format @d does not read), or

@@ -861,7 +861,9 @@ int module_image_load(struct module_image *m, const void *file, uint64_t size,
 	if (err) {
 		goto err_unmap;
 	}
-	m->desc = (const struct module_desc *)(uintptr_t)(m->base + desc_va);
+	memcpy(&m->desc_copy, (const void *)(uintptr_t)(m->base + desc_va),
+	       sizeof(m->desc_copy));
+	m->desc = &m->desc_copy;
 	err = check_entry_points(m);
 	if (!err) {
 		err = protect_all(m);

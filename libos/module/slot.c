@@ -546,9 +546,9 @@ static int replace_by(struct module_slot *s, struct module_inst *to,
 }
 
 /*
- * Back to s->prev. With @trust_cur the serving module is asked for its
- * state (the updates since the swap); otherwise (it failed) the previous
- * one keeps or restores what it had.
+ * Back to s->prev, with the serving module's state (the updates since the
+ * swap) when it is trusted (@trust_cur) or passes its health check;
+ * otherwise the previous one keeps or restores what it had.
  */
 static int rollback(struct module_slot *s, struct module_swap_report *r,
 		    int trust_cur)
@@ -570,7 +570,8 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 		s->gate.state = st;
 		return fail(r, err, "callers did not drain");
 	}
-	if (trust_cur && s->cur.live && s->cur.desc->state_version &&
+	if ((trust_cur || guarded_health(s, &s->cur) == 0) && s->cur.live &&
+	    s->cur.desc->state_version &&
 	    to.desc->state_version &&
 	    common_format(s->cur.desc, to.desc, &v) == 0 &&
 	    guarded_export(s, &s->cur, v, &blob, &size) == 0) {
@@ -651,6 +652,10 @@ static int heal(struct module_slot *s)
 		mlog("module: %s: %s overran its budget (at 0x%lx)",
 		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
 		     (unsigned long)s->fault_pc);
+	} else if (s->heal_reason != EXO_ERR_FAULT) {
+		mlog("module: %s: %s failed its health check (%s)",
+		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
+		     exo_status_name(s->heal_reason));
 	} else {
 		mlog("module: %s: %s faulted (vector %lu at 0x%lx)",
 		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
@@ -663,6 +668,11 @@ static int heal(struct module_slot *s)
 		if (!err) {
 			return 0;
 		}
+	}
+	/* The failed call may have left the state sound: keep it if so. */
+	if (s->cur.live && s->cur.desc->state_version &&
+	    guarded_health(s, &s->cur) == 0) {
+		module_slot_checkpoint(s);
 	}
 	level = s->gate.calls - s->last_failure > MODULE_QUIET_CALLS
 			? 1
@@ -711,6 +721,23 @@ static int heal(struct module_slot *s)
 	}
 	s->gate.state = MODULE_GATE_OPEN;
 	return 0;
+}
+
+int module_slot_check(struct module_slot *s)
+{
+	int err;
+
+	if (s->gate.state != MODULE_GATE_OPEN || !s->cur.live) {
+		return 0;
+	}
+	err = guarded_health(s, &s->cur);
+	if (err) {
+		s->heal_reason = err;
+		s->fault_vector = 0;
+		s->fault_pc = 0;
+		heal(s);
+	}
+	return err;
 }
 
 /* Called by gate.S when the gate is not open. */
