@@ -97,6 +97,7 @@ struct module_slot {
 	uint64_t last_failure; /* gate.calls at the last failure */
 	int heal_reason; /* EXO_ERR_FAULT or EXO_ERR_BUSY */
 	uint64_t fault_vector, fault_pc; /* the last fault caught */
+	int quiet; /* 1: healing is counted in stats, not logged */
 	struct module_slot_stats stats;
 	struct module_slot *next; /* the list of all gated slots */
 };
@@ -215,7 +216,9 @@ int module_slot_rollback(struct module_slot *s, struct module_swap_report *r);
 
 /*
  * module_slot_checkpoint - export the serving module's state as the one a
- * restore starts from. Return: 0 or the errors of export_state.
+ * restore starts from. A fault or overrun while exporting heals the slot
+ * (the checkpoint before stays). Return: 0 or the errors of export_state
+ * (EXO_ERR_FAULT, EXO_ERR_BUSY after healing).
  */
 int module_slot_checkpoint(struct module_slot *s);
 

@@ -44,6 +44,14 @@ static void mlog(const char *fmt, ...)
 	module_sys->log(line);
 }
 
+/* Healing's lines, unless the slot is quiet. */
+#define hlog(s, ...)                                                           \
+	do {                                                                   \
+		if (!(s)->quiet) {                                             \
+			mlog(__VA_ARGS__);                                     \
+		}                                                              \
+	} while (0)
+
 static const char *inst_name(const struct module_inst *i, char *buf,
 			     size_t len)
 {
@@ -540,7 +548,7 @@ static int replace_by(struct module_slot *s, struct module_inst *to,
 		free(old.image);
 	}
 	r->downtime = module_sys->cycles() - t0;
-	mlog("module: %s: %s %s -> %s", s->want.iface, what, a,
+	hlog(s, "module: %s: %s %s -> %s", s->want.iface, what, a,
 	     inst_name(&s->cur, b, sizeof(b)));
 	return 0;
 }
@@ -602,7 +610,9 @@ int module_slot_rollback(struct module_slot *s, struct module_swap_report *r)
 	return rollback(s, r, 1);
 }
 
-int module_slot_checkpoint(struct module_slot *s)
+static int heal(struct module_slot *s);
+
+static int checkpoint(struct module_slot *s)
 {
 	void *blob;
 	uint64_t size;
@@ -619,6 +629,18 @@ int module_slot_checkpoint(struct module_slot *s)
 	return err;
 }
 
+int module_slot_checkpoint(struct module_slot *s)
+{
+	int err = checkpoint(s);
+
+	if ((err == EXO_ERR_FAULT || err == EXO_ERR_BUSY) &&
+	    s->gate.state == MODULE_GATE_OPEN) {
+		s->heal_reason = err;
+		heal(s);
+	}
+	return err;
+}
+
 /* The health window is over: keep the new one if healthy. */
 static int end_window(struct module_slot *s)
 {
@@ -631,7 +653,7 @@ static int end_window(struct module_slot *s)
 		return module_slot_rollback(s, &r);
 	}
 	retire(s, &s->prev);
-	module_slot_checkpoint(s);
+	checkpoint(s);
 	s->gate.state = MODULE_GATE_OPEN;
 	return 0;
 }
@@ -649,15 +671,15 @@ static int heal(struct module_slot *s)
 		return EXO_ERR_BUSY;
 	}
 	if (s->heal_reason == EXO_ERR_BUSY) {
-		mlog("module: %s: %s overran its budget (at 0x%lx)",
+		hlog(s, "module: %s: %s overran its budget (at 0x%lx)",
 		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
 		     (unsigned long)s->fault_pc);
 	} else if (s->heal_reason != EXO_ERR_FAULT) {
-		mlog("module: %s: %s failed its health check (%s)",
+		hlog(s, "module: %s: %s failed its health check (%s)",
 		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
 		     exo_status_name(s->heal_reason));
 	} else {
-		mlog("module: %s: %s faulted (vector %lu at 0x%lx)",
+		hlog(s, "module: %s: %s faulted (vector %lu at 0x%lx)",
 		     s->want.iface, inst_name(&s->cur, a, sizeof(a)),
 		     (unsigned long)s->fault_vector,
 		     (unsigned long)s->fault_pc);
@@ -672,7 +694,7 @@ static int heal(struct module_slot *s)
 	/* The failed call may have left the state sound: keep it if so. */
 	if (s->cur.live && s->cur.desc->state_version &&
 	    guarded_health(s, &s->cur) == 0) {
-		module_slot_checkpoint(s);
+		checkpoint(s);
 	}
 	level = s->gate.calls - s->last_failure > MODULE_QUIET_CALLS
 			? 1
@@ -688,7 +710,7 @@ static int heal(struct module_slot *s)
 			if (!err) {
 				point_at(s, &i);
 				s->stats.restores++;
-				mlog("module: %s: restored %s from its last "
+				hlog(s, "module: %s: restored %s from its last "
 				     "state",
 				     s->want.iface, inst_name(&i, a, sizeof(a)));
 				break;

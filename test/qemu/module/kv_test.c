@@ -32,7 +32,8 @@
 struct kv_arr {
 	uint64_t count;
 	uint64_t armed;
-	uint64_t sum;
+	uint64_t sum; /* of keys and values */
+	uint64_t count_check; /* ~count */
 	struct kv_pair pair[KV_CAPACITY];
 };
 
@@ -73,6 +74,7 @@ static int t_put(void *self, uint64_t key, uint64_t value)
 	arr.pair[arr.count].key = key;
 	arr.pair[arr.count].value = value;
 	arr.count++;
+	arr.count_check = ~arr.count;
 	arr.sum += key + value;
 	return 0;
 }
@@ -117,6 +119,8 @@ static int t_del(void *self, uint64_t key)
 	}
 	arr.sum -= key + arr.pair[i].value;
 	arr.pair[i] = arr.pair[--arr.count];
+	arr.pair[arr.count] = (struct kv_pair){ 0 };
+	arr.count_check = ~arr.count;
 	return 0;
 }
 
@@ -135,6 +139,7 @@ static const struct kv_ops t_ops = {
 static int t_init(void **self)
 {
 	memset(&arr, 0, sizeof(arr));
+	arr.count_check = ~0ull;
 	*self = &arr;
 	return 0;
 }
@@ -172,6 +177,7 @@ static int t_import(void *self, uint16_t version, const void *buf,
 		return EXO_ERR_INVALID;
 	}
 	arr.count = n;
+	arr.count_check = ~n;
 	memcpy(arr.pair, (const char *)buf + sizeof(n),
 	       n * sizeof(struct kv_pair));
 	arr.sum = 0;
@@ -185,7 +191,8 @@ static int t_health(void *self)
 {
 	uint64_t sum = 0;
 
-	if (IS_SICK || arr.count > KV_CAPACITY || arr.armed > 3) {
+	if (IS_SICK || arr.count > KV_CAPACITY || arr.armed > 3 ||
+	    arr.count_check != ~arr.count) {
 		return EXO_ERR_CORRUPT;
 	}
 	for (uint64_t i = 0; i < arr.count; i++) {
