@@ -6,7 +6,7 @@
  *   BENCH <name> <operations> <trial> <tsc cycles>
  *
  *   gate_call         kv count through the kv slot's gate (the inline
- *                     wrapper: module_gate_enter, the op, leave)
+ *                     wrapper, MODULE_GATE_CALL)
  *   gate_direct_call  the same op called straight through the ops table;
  *                     gate_call less this is the gate's cost
  *   module_load       module_image_load of the kv.hash image (13 KiB): check,

@@ -13,6 +13,7 @@
 #ifndef LIBOS_KV_H
 #define LIBOS_KV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libos/module_slot.h>
@@ -55,60 +56,35 @@ extern struct module_slot kv_slot;
  */
 int kv_start(const char *builtin);
 
-#define KV_OPS ((const struct kv_ops *)kv_slot.ops)
+/* The serving module's ops, for calls that bypass the gate. */
+#define KV_OPS ((const struct kv_ops *)module_slot_current(&kv_slot)->ops)
 
-/* Each returns the op's result, or the gate's error (module_gate_enter). */
+/*
+ * Each returns the op's result, or the gate's error (MODULE_GATE_CALL):
+ * EXO_ERR_FAULT or EXO_ERR_BUSY when the module failed during the call,
+ * EXO_ERR_STATE when no implementation is left.
+ */
 static inline int kv_put(uint64_t key, uint64_t value)
 {
-	struct module_call c;
-	int err = module_gate_enter(&kv_slot, &c);
-
-	if (err) {
-		return err;
-	}
-	err = KV_OPS->put(kv_slot.self, key, value);
-	module_gate_leave(&kv_slot, &c);
-	return err;
+	return (int)MODULE_GATE_CALL2(&kv_slot, offsetof(struct kv_ops, put),
+				      key, value);
 }
 
 static inline int kv_get(uint64_t key, uint64_t *value)
 {
-	struct module_call c;
-	int err = module_gate_enter(&kv_slot, &c);
-
-	if (err) {
-		return err;
-	}
-	err = KV_OPS->get(kv_slot.self, key, value);
-	module_gate_leave(&kv_slot, &c);
-	return err;
+	return (int)MODULE_GATE_CALL2(&kv_slot, offsetof(struct kv_ops, get),
+				      key, (uintptr_t)value);
 }
 
 static inline int kv_del(uint64_t key)
 {
-	struct module_call c;
-	int err = module_gate_enter(&kv_slot, &c);
-
-	if (err) {
-		return err;
-	}
-	err = KV_OPS->del(kv_slot.self, key);
-	module_gate_leave(&kv_slot, &c);
-	return err;
+	return (int)MODULE_GATE_CALL1(&kv_slot, offsetof(struct kv_ops, del),
+				      key);
 }
 
 static inline int64_t kv_count(void)
 {
-	struct module_call c;
-	int64_t n;
-	int err = module_gate_enter(&kv_slot, &c);
-
-	if (err) {
-		return err;
-	}
-	n = KV_OPS->count(kv_slot.self);
-	module_gate_leave(&kv_slot, &c);
-	return n;
+	return MODULE_GATE_CALL0(&kv_slot, offsetof(struct kv_ops, count));
 }
 
 #endif

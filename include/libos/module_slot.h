@@ -4,26 +4,40 @@
  * the program runs, with its state, and that heals itself when the module
  * fails (DESIGN.md §5, docs/modules.md).
  *
- * Callers reach a gated slot through the family's inline wrappers:
+ * Callers reach a gated slot through the family's inline wrappers, each
+ * one MODULE_GATE_CALL:
  *
- *	struct module_call c;
- *	int err = module_gate_enter(&kv_slot, &c);
- *	if (err)
- *		return err;         (the slot is refused, or healing failed)
- *	err = KV_OPS->put(kv_slot.self, key, value);
- *	module_gate_leave(&kv_slot, &c);
+ *	static inline int kv_put(uint64_t key, uint64_t value)
+ *	{
+ *		return (int)MODULE_GATE_CALL(&kv_slot,
+ *					     offsetof(struct kv_ops, put),
+ *					     key, value, 0);
+ *	}
  *
- * module_gate_enter counts the caller in and records where to resume: if
- * the module faults, or overruns its time budget (the watchdog), the
- * libOS exception handler unwinds the call to that point and
- * module_gate_enter returns a second time, with EXO_ERR_FAULT (a fault)
- * or EXO_ERR_BUSY (an overrun). The next caller then heals the slot:
- * restore (a fresh instance with the last exported state), roll back to
- * the previous module, fall back to the built-in one, refuse the module -
- * escalating when failures follow each other closely.
+ * The gate pushes a three-word resume record (struct module_call) on the
+ * caller's stack and links it into the chain of active calls, checks that
+ * the gate is open, and calls the op with the slot's instance. If the
+ * module faults, or overruns its time budget (the watchdog), the libOS
+ * exception handler resumes the caller right after the call with
+ * EXO_ERR_FAULT (a fault) or EXO_ERR_BUSY (an overrun) as the op's result.
+ * The next caller then heals the slot: restore (a fresh instance with the
+ * last exported state), roll back to the previous module, fall back to the
+ * built-in one, refuse the module - escalating when failures follow each
+ * other within a probation period.
  *
- * One thread of control per environment today: the chain of active calls
- * (module_call_top) is global. A thread library switches it per thread.
+ * So that resuming needs nothing but the record, the gate tells the
+ * compiler that a call clobbers every register but rbp and rsp: values
+ * live across it are kept in the caller's frame. Ops therefore return
+ * their result in rax as a status or count (negative EXO_ERR_* on
+ * failure), and take at most three arguments after the instance. Callers
+ * must be built without a red zone (the libOS flags are), and the gate
+ * does not realign the stack: module code is built -mgeneral-regs-only and
+ * must not depend on 16-byte stack alignment.
+ *
+ * A swap drains a slot by waiting until no record in any thread's chain
+ * names it. One thread of control per environment today: the chain
+ * (module_call_top) is global; a thread library keeps one per thread and
+ * answers module_slot_busy_hook for the others.
  */
 #ifndef LIBOS_MODULE_SLOT_H
 #define LIBOS_MODULE_SLOT_H
@@ -38,30 +52,45 @@
 /* Gate states (struct module_gate.state); anything but OPEN is slow. */
 #define MODULE_GATE_OPEN 0
 #define MODULE_GATE_CLOSED 1 /* a swap or healing holds callers back */
-#define MODULE_GATE_WATCH 2 /* health window: calls are counted aside */
+#define MODULE_GATE_WATCH 2 /* a health window or probation: calls counted */
 #define MODULE_GATE_HEAL 3 /* a call failed: the next caller heals */
 #define MODULE_GATE_REFUSED 4 /* nothing left to serve: calls fail */
 
 struct module_gate {
 	volatile uint32_t state; /* MODULE_GATE_* */
-	volatile uint32_t inflight; /* callers inside the module */
-	uint64_t calls; /* calls let in */
+	uint32_t watched; /* calls let in while WATCH */
 };
-_Static_assert(sizeof(struct module_gate) == 16, "gate layout (gate.S)");
 
-/* A resume point on the caller's stack (laid out for gate.S). */
+/*
+ * A resume record. The gate pushes the first three words (prev on top);
+ * the resume address is the return address of its call of the op, just
+ * below the record, and must be one of the gate sites the build recorded
+ * (section module_gate_sites). module_guard fills a whole record.
+ */
 struct module_call {
-	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
 	struct module_call *prev;
-	struct module_slot *slot;
-	uint64_t counted; /* 1: a gate call (counted in inflight) */
+	uintptr_t slot; /* struct module_slot *, | MODULE_CALL_* */
+	uint64_t rbp;
+	uint64_t rip, rsp, rbx, r12, r13, r14, r15; /* module_guard only */
 };
-_Static_assert(offsetof(struct module_call, prev) == 64, "call (gate.S)");
-_Static_assert(offsetof(struct module_call, slot) == 72, "call (gate.S)");
-_Static_assert(offsetof(struct module_call, counted) == 80, "call (gate.S)");
+#define MODULE_CALL_SEEN 0x1ul /* the watchdog is timing it */
+#define MODULE_CALL_GUARD 0x2ul /* a module_guard record */
+#define MODULE_CALL_FLAGS 0x7ul
+_Static_assert(offsetof(struct module_call, slot) == 8, "call (gate.S)");
+_Static_assert(offsetof(struct module_call, rbp) == 16, "call (gate.S)");
+_Static_assert(offsetof(struct module_call, rip) == 24, "call (gate.S)");
+_Static_assert(offsetof(struct module_call, r15) == 72, "call (gate.S)");
+
+struct module_slot;
 
 /* The innermost active module call, or NULL. */
 extern struct module_call *module_call_top;
+
+/*
+ * A thread library's answer to "is a thread other than the caller inside
+ * a call to @s?" (NULL: there are no other threads).
+ */
+extern int (*module_slot_busy_hook)(const struct module_slot *s);
 
 /* One implementation that serves or served a slot. */
 struct module_inst {
@@ -80,30 +109,33 @@ struct module_slot_stats {
 };
 
 struct module_slot {
-	struct module_gate gate; /* first: the hot path reads it */
-	const void *ops; /* the serving ops table */
-	void *self; /* its instance */
+	struct module_gate gate; /* first: the gate reads it */
+	const void *ops; /* the serving ops table (the gate reads it) */
+	void *self; /* its instance (the gate reads it) */
 	struct module_want want; /* what callers need */
 	struct module_inst cur; /* serving */
 	struct module_inst prev; /* the last good one, for rollback */
 	const struct module_desc *builtin; /* the fallback, or NULL */
 	void *ckpt; /* last exported state blob (malloc), or NULL */
 	uint64_t ckpt_size;
-	uint64_t window_calls; /* health window after a swap, in calls */
-	uint64_t window_end; /* gate.calls when the window closes */
+	uint32_t window_calls; /* health window after a swap, in calls */
+	uint32_t window_end; /* gate.watched when the window closes */
 	uint64_t budget_ticks; /* watchdog: longest call (0: no watchdog) */
 	uint64_t drain_cycles; /* swap: how long to wait for callers */
-	uint32_t failures; /* consecutive failures (escalation level) */
-	uint64_t last_failure; /* gate.calls at the last failure */
+	uint32_t failures; /* failures in a row (escalation level); a
+			      * probation of MODULE_QUIET_CALLS calls
+			      * without one resets it */
 	int heal_reason; /* EXO_ERR_FAULT or EXO_ERR_BUSY */
 	uint64_t fault_vector, fault_pc; /* the last fault caught */
 	int quiet; /* 1: healing is counted in stats, not logged */
 	struct module_slot_stats stats;
 	struct module_slot *next; /* the list of all gated slots */
 };
+_Static_assert(offsetof(struct module_slot, ops) == 8, "slot (gate)");
+_Static_assert(offsetof(struct module_slot, self) == 16, "slot (gate)");
 
-/* Defaults: a window of 16 calls, failures 64 calls apart do not
- * escalate, callers drained within 10^7 cycles. */
+/* Defaults: a window of 16 calls, a probation of 64 calls after healing,
+ * callers drained within 10^7 cycles. */
 #define MODULE_WINDOW_CALLS 16
 #define MODULE_QUIET_CALLS 64
 #define MODULE_DRAIN_CYCLES 10000000ull
@@ -126,26 +158,101 @@ extern const struct module_sys *module_sys;
 extern const struct module_exports module_exports_libos;
 
 /*
- * module_gate_enter - count a caller into @s and record @c as where to
- * resume. Returns 0 to go on (the caller must module_gate_leave), or
- * EXO_ERR_STATE (the slot is refused), EXO_ERR_BUSY (healing could not
- * drain), an error of healing; and, a second time, EXO_ERR_FAULT or
- * EXO_ERR_BUSY when the call was unwound.
+ * MODULE_GATE_CALL - call the op at byte offset @off (a constant) of
+ * @slot's ops table as op(self, @a1, @a2, @a3) through the gate (and
+ * MODULE_GATE_CALL0..2 with fewer arguments). Evaluates to the op's result
+ * (int64_t), or EXO_ERR_FAULT / EXO_ERR_BUSY when the call was unwound,
+ * EXO_ERR_STATE when the slot is refused, EXO_ERR_NOSYS when the serving
+ * module lacks the op, or an error of healing.
+ *
+ * Through an open gate: push the record (rbp, slot, the chain's head),
+ * link it, call the op from s->ops with s->self, unlink, drop the record.
+ * A gate that is not open has s->ops pointing at a table whose every entry
+ * is module_gate_closed_op (gate.S), which waits, heals or refuses, then
+ * goes on to the real op or returns the error; so the open path has no
+ * test of its own.
  */
-int module_gate_enter(struct module_slot *s, struct module_call *c)
-	__attribute__((returns_twice));
+/* The gate's instructions; its resume address and op offset are recorded
+ * in section module_gate_sites. */
+#define MODULE_GATE_ASM_                                                       \
+	"push %%rbp\n\t"                                                      \
+	"push %%r10\n\t"                                                      \
+	"pushq module_call_top(%%rip)\n\t"                                    \
+	"mov %%rsp, module_call_top(%%rip)\n\t"                               \
+	"mov 16(%%r10), %%rdi\n\t"                                            \
+	"mov 8(%%r10), %%r11\n\t"                                             \
+	"call *%c[op](%%r11)\n"                                                \
+	"1:\tpopq module_call_top(%%rip)\n\t"                                \
+	"add $16, %%rsp\n\t"                                                  \
+	".pushsection module_gate_sites, \"aw\"\n\t"                        \
+	".balign 8\n\t"                                                       \
+	".quad 1b, %c[op]\n\t"                                                \
+	".popsection"
 
-static inline void module_gate_leave(struct module_slot *s,
-				     struct module_call *c)
-{
-	__asm__ volatile("" ::: "memory");
-	module_call_top = c->prev;
-	s->gate.inflight--;
-}
+/* Everything but rbp and rsp: see above. */
+#define MODULE_GATE_CLOBBERS_                                                  \
+	"rdi", "r8", "r9", "r11", "rbx", "r12", "r13", "r14", "r15", "memory", \
+		"cc"
+
+#define MODULE_GATE_CALL(slot, off, a1, a2, a3)                                \
+	({                                                                     \
+		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
+		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
+		register uint64_t gate_rcx_ __asm__("rcx") = (uint64_t)(a3);   \
+		int64_t gate_ret_;                                             \
+		__asm__ volatile(MODULE_GATE_ASM_                              \
+				 : "=a"(gate_ret_), "+r"(gate_r10_),           \
+				   "+r"(gate_rsi_), "+r"(gate_rdx_),           \
+				   "+r"(gate_rcx_)                             \
+				 : [op] "i"(off)                               \
+				 : MODULE_GATE_CLOBBERS_);                     \
+		gate_ret_;                                                     \
+	})
+
+/* The same with fewer arguments: unused registers are left alone. */
+#define MODULE_GATE_CALL0(slot, off)                                           \
+	({                                                                     \
+		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		int64_t gate_ret_;                                             \
+		__asm__ volatile(MODULE_GATE_ASM_                              \
+				 : "=a"(gate_ret_), "+r"(gate_r10_)            \
+				 : [op] "i"(off)                               \
+				 : MODULE_GATE_CLOBBERS_, "rsi", "rdx", "rcx"); \
+		gate_ret_;                                                     \
+	})
+
+#define MODULE_GATE_CALL1(slot, off, a1)                                       \
+	({                                                                     \
+		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
+		int64_t gate_ret_;                                             \
+		__asm__ volatile(MODULE_GATE_ASM_                              \
+				 : "=a"(gate_ret_), "+r"(gate_r10_),           \
+				   "+r"(gate_rsi_)                             \
+				 : [op] "i"(off)                               \
+				 : MODULE_GATE_CLOBBERS_, "rdx", "rcx");       \
+		gate_ret_;                                                     \
+	})
+
+#define MODULE_GATE_CALL2(slot, off, a1, a2)                                   \
+	({                                                                     \
+		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
+		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
+		int64_t gate_ret_;                                             \
+		__asm__ volatile(MODULE_GATE_ASM_                              \
+				 : "=a"(gate_ret_), "+r"(gate_r10_),           \
+				   "+r"(gate_rsi_), "+r"(gate_rdx_)            \
+				 : [op] "i"(off)                               \
+				 : MODULE_GATE_CLOBBERS_, "rcx");              \
+		gate_ret_;                                                     \
+	})
 
 /*
- * module_guard - like module_gate_enter, for the framework's own calls of
- * entry points: records a resume point, counts no caller. Leave with
+ * module_guard - record a resume point in @c, like setjmp, for the
+ * framework's own calls of a module's entry points: returns 0, and again
+ * EXO_ERR_FAULT / EXO_ERR_BUSY if the module faults or overruns before
  * module_unguard.
  */
 int module_guard(struct module_slot *s, struct module_call *c)
@@ -228,6 +335,13 @@ int module_slot_checkpoint(struct module_slot *s);
  * or the health check's error after healing (the slot may be refused).
  */
 int module_slot_check(struct module_slot *s);
+
+/*
+ * module_slot_report - the caller saw the serving module fail in a way the
+ * gate cannot (a wrong answer, say; @err says how, an EXO_ERR_*): heal
+ * the slot on its next call, as after a fault.
+ */
+void module_slot_report(struct module_slot *s, int err);
 
 /*
  * module_state_import_blob - check blob @blob (@size bytes) and import it

@@ -4,9 +4,9 @@
  * rollback, healing and the watchdog. Pure logic over struct module_sys,
  * so the host tests run it with a fake clock and real module images.
  *
- * Invariants: s->ops/s->self always belong to s->cur (or are NULL with the
- * gate REFUSED); s->prev.live only during a health window, when the old
- * instance waits, quiesced, in case of rollback; a module's entry points
+ * Invariants: s->self belongs to s->cur, and s->ops is its ops table
+ * exactly when the gate is open (set_state); s->prev.live only during a
+ * health window, when the old instance waits, quiesced, in case of rollback; a module's entry points
  * run only with the gate not OPEN and under a resume point (module_guard),
  * so a fault in one is an error here, never a crash.
  */
@@ -23,11 +23,28 @@ struct module_call *module_call_top;
 
 static struct module_slot *slots_head, **slots_tail = &slots_head;
 
-/* Watchdog: the call it is timing, and since when. */
-static struct module_call *wd_call;
-static uint64_t wd_calls, wd_since;
+int (*module_slot_busy_hook)(const struct module_slot *s);
 
-int module_gate_slow(struct module_slot *s);
+/* Watchdog: since when it has timed the call it marked MODULE_CALL_SEEN. */
+static uint64_t wd_since;
+
+/* The gates' resume addresses and op offsets, gathered by the linker. */
+struct gate_site {
+	uint64_t resume, off;
+};
+extern const struct gate_site __start_module_gate_sites[]
+	__attribute__((weak));
+extern const struct gate_site __stop_module_gate_sites[]
+	__attribute__((weak));
+
+int module_gate_slow(struct module_slot *s, struct module_call *rec,
+		     uint64_t resume, uint64_t *fn);
+void module_gate_closed_op(void);
+
+/* Every entry the closed op: MODULE_DESC ops are at most 4096 bytes. */
+static const void *const module_closed_ops[512] = {
+	[0 ... 511] = (const void *)module_gate_closed_op,
+};
 static int rollback(struct module_slot *s, struct module_swap_report *r,
 		    int trust_cur);
 
@@ -225,10 +242,26 @@ static void set_ckpt(struct module_slot *s, void *blob, uint64_t size)
 	s->ckpt_size = size;
 }
 
+static struct module_slot *call_slot(const struct module_call *c)
+{
+	return (struct module_slot *)(c->slot & ~MODULE_CALL_FLAGS);
+}
+
+/* Is a caller inside @s: a gate record naming it in a chain? */
+static int busy(const struct module_slot *s)
+{
+	for (const struct module_call *c = module_call_top; c; c = c->prev) {
+		if (call_slot(c) == s && !(c->slot & MODULE_CALL_GUARD)) {
+			return 1;
+		}
+	}
+	return module_slot_busy_hook && module_slot_busy_hook(s);
+}
+
 /* Wait until no caller is inside, with the gate already closed. */
 static int drain(struct module_slot *s, uint64_t t0)
 {
-	while (s->gate.inflight) {
+	while (busy(s)) {
 		if (module_sys->cycles() - t0 > s->drain_cycles) {
 			return EXO_ERR_BUSY;
 		}
@@ -237,11 +270,24 @@ static int drain(struct module_slot *s, uint64_t t0)
 	return 0;
 }
 
+/*
+ * The gate calls through s->ops: the serving module's table while the gate
+ * is open, else a table whose every entry is module_gate_closed_op, which
+ * waits, heals or refuses before going on to the real op. Every change of
+ * state goes through here.
+ */
+static void set_state(struct module_slot *s, uint32_t st)
+{
+	s->gate.state = st;
+	s->ops = st == MODULE_GATE_OPEN && s->cur.desc ? s->cur.desc->ops
+						       : module_closed_ops;
+}
+
 static void point_at(struct module_slot *s, const struct module_inst *i)
 {
 	s->cur = *i;
-	s->ops = i->desc ? i->desc->ops : NULL;
 	s->self = i->self;
+	set_state(s, s->gate.state);
 }
 
 int module_slot_init(struct module_slot *s, const struct module_desc *builtin)
@@ -250,8 +296,7 @@ int module_slot_init(struct module_slot *s, const struct module_desc *builtin)
 	struct module_inst i = { 0 };
 	int err;
 
-	s->gate.state = MODULE_GATE_REFUSED;
-	s->gate.inflight = 0;
+	set_state(s, MODULE_GATE_REFUSED);
 	s->builtin = builtin;
 	if (!s->window_calls) {
 		s->window_calls = MODULE_WINDOW_CALLS;
@@ -280,7 +325,7 @@ int module_slot_init(struct module_slot *s, const struct module_desc *builtin)
 	}
 	i.live = 1;
 	point_at(s, &i);
-	s->gate.state = MODULE_GATE_OPEN;
+	set_state(s, MODULE_GATE_OPEN);
 	return 0;
 }
 
@@ -371,8 +416,9 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 		     struct module_image *image, struct module_swap_report *r)
 {
 	struct module_inst to = { .desc = d, .image = image };
+	struct module_image *gone = NULL;
 	char a[64], b[64];
-	void *blob = NULL;
+	void *blob = NULL, *old_ckpt;
 	uint64_t size = 0, t0 = module_sys->cycles(), t1;
 	uint32_t old_state = s->gate.state;
 	int err;
@@ -397,7 +443,7 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 	}
 	/* Step 2: close and drain; the deadline leaves the old one serving. */
 	t1 = module_sys->cycles();
-	s->gate.state = MODULE_GATE_CLOSED;
+	set_state(s, MODULE_GATE_CLOSED);
 	err = drain(s, t1);
 	if (err) {
 		fail(r, err, "callers did not drain before the deadline");
@@ -408,19 +454,26 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 	if (err) {
 		goto err_reopen;
 	}
-	/* Step 4: re-point and reopen, watching. */
+	/* Step 4: re-point and reopen, watching; tidying up comes after. */
 	if (s->prev.image && s->prev.image != s->cur.image &&
 	    s->prev.image != image) {
-		module_image_unload(s->prev.image);
-		free(s->prev.image);
+		gone = s->prev.image; /* the last good before: replaced */
 	}
+	old_ckpt = s->ckpt;
 	s->prev = s->cur;
 	point_at(s, &to);
-	set_ckpt(s, blob, size);
+	s->ckpt = blob;
+	s->ckpt_size = size;
 	s->failures = 0;
-	s->window_end = s->gate.calls + s->window_calls;
-	s->gate.state = s->prev.desc ? MODULE_GATE_WATCH : MODULE_GATE_OPEN;
+	s->gate.watched = 0;
+	s->window_end = s->window_calls;
+	set_state(s, s->prev.desc ? MODULE_GATE_WATCH : MODULE_GATE_OPEN);
 	r->downtime = module_sys->cycles() - t1;
+	free(old_ckpt);
+	if (gone) {
+		module_image_unload(gone);
+		free(gone);
+	}
 	if (!s->prev.desc) {
 		s->prev.live = 0;
 	}
@@ -446,7 +499,7 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 	return 0;
 
 err_reopen:
-	s->gate.state = old_state;
+	set_state(s, old_state);
 	r->downtime = module_sys->cycles() - t1;
 	guarded_fini(s, &to);
 	s->stats.aborts++;
@@ -572,10 +625,10 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 	if (!to.desc) {
 		return fail(r, EXO_ERR_NOT_FOUND, "no previous module");
 	}
-	s->gate.state = MODULE_GATE_CLOSED;
+	set_state(s, MODULE_GATE_CLOSED);
 	err = drain(s, module_sys->cycles());
 	if (err) {
-		s->gate.state = st;
+		set_state(s, st);
 		return fail(r, err, "callers did not drain");
 	}
 	if ((trust_cur || guarded_health(s, &s->cur) == 0) && s->cur.live &&
@@ -596,12 +649,12 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 	err = replace_by(s, &to, "rollback", r);
 	if (err) {
 		s->prev = to;
-		s->gate.state = MODULE_GATE_HEAL;
+		set_state(s, MODULE_GATE_HEAL);
 		return err;
 	}
 	s->stats.rollbacks++;
 	s->failures = 0;
-	s->gate.state = MODULE_GATE_OPEN;
+	set_state(s, MODULE_GATE_OPEN);
 	return 0;
 }
 
@@ -654,7 +707,8 @@ static int end_window(struct module_slot *s)
 	}
 	retire(s, &s->prev);
 	checkpoint(s);
-	s->gate.state = MODULE_GATE_OPEN;
+	s->failures = 0;
+	set_state(s, MODULE_GATE_OPEN);
 	return 0;
 }
 
@@ -665,9 +719,9 @@ static int heal(struct module_slot *s)
 	char a[64];
 	int level, err = EXO_ERR_STATE;
 
-	s->gate.state = MODULE_GATE_CLOSED;
+	set_state(s, MODULE_GATE_CLOSED);
 	if (drain(s, module_sys->cycles())) {
-		s->gate.state = MODULE_GATE_HEAL;
+		set_state(s, MODULE_GATE_HEAL);
 		return EXO_ERR_BUSY;
 	}
 	if (s->heal_reason == EXO_ERR_BUSY) {
@@ -696,11 +750,8 @@ static int heal(struct module_slot *s)
 	    guarded_health(s, &s->cur) == 0) {
 		checkpoint(s);
 	}
-	level = s->gate.calls - s->last_failure > MODULE_QUIET_CALLS
-			? 1
-			: (int)s->failures + 1;
-	s->last_failure = s->gate.calls;
-	for (; level <= 4; level++) {
+	/* A failure during probation goes one step further. */
+	for (level = (int)s->failures + 1; level <= 4; level++) {
 		struct module_inst i = { 0 };
 
 		s->failures = (uint32_t)level;
@@ -718,9 +769,7 @@ static int heal(struct module_slot *s)
 		} else if (level == 2 && s->prev.desc) {
 			err = rollback(s, &r, 0);
 			if (!err) {
-				s->failures = 2;
-				s->last_failure = s->gate.calls;
-				return 0;
+				break;
 			}
 		} else if (level == 3 && s->builtin &&
 			   s->cur.desc != s->builtin) {
@@ -735,14 +784,28 @@ static int heal(struct module_slot *s)
 			     s->want.iface, inst_name(&s->cur, a, sizeof(a)));
 			s->stats.refusals++;
 			s->cur.live = 0;
-			s->ops = NULL;
 			s->self = NULL;
-			s->gate.state = MODULE_GATE_REFUSED;
+			set_state(s, MODULE_GATE_REFUSED);
 			return EXO_ERR_STATE;
 		}
 	}
-	s->gate.state = MODULE_GATE_OPEN;
+	/* Probation: the next MODULE_QUIET_CALLS calls are counted. */
+	s->failures = (uint32_t)level;
+	s->gate.watched = 0;
+	s->window_end = MODULE_QUIET_CALLS;
+	set_state(s, MODULE_GATE_WATCH);
 	return 0;
+}
+
+void module_slot_report(struct module_slot *s, int err)
+{
+	if (s->gate.state == MODULE_GATE_REFUSED) {
+		return;
+	}
+	s->heal_reason = err;
+	s->fault_vector = 0;
+	s->fault_pc = 0;
+	set_state(s, MODULE_GATE_HEAL);
 }
 
 int module_slot_check(struct module_slot *s)
@@ -762,55 +825,104 @@ int module_slot_check(struct module_slot *s)
 	return err;
 }
 
-/* Called by gate.S when the gate is not open. */
-int module_gate_slow(struct module_slot *s)
+/* The gate site resuming at @pc, or NULL. */
+static const struct gate_site *gate_site(uint64_t pc)
 {
-	switch (s->gate.state) {
-	case MODULE_GATE_OPEN:
-		return 0;
-	case MODULE_GATE_CLOSED:
-		module_sys->relax();
-		return 0;
-	case MODULE_GATE_WATCH:
-		if (s->gate.calls >= s->window_end) {
-			end_window(s);
-			return 0;
+	for (const struct gate_site *p = __start_module_gate_sites;
+	     p < __stop_module_gate_sites; p++) {
+		if (p->resume == pc) {
+			return p;
 		}
-		return 1;
-	case MODULE_GATE_HEAL: {
-		int err = heal(s);
-
-		return err ? err : 0;
 	}
-	default:
-		return EXO_ERR_STATE;
-	}
+	return NULL;
 }
 
-/* Resume @f at the call's recorded point with @err. */
-static void unwind(struct exo_upcall_frame *f, struct module_call *c, int err)
+/*
+ * Called by module_gate_closed_op (gate.S): a gate call found the gate
+ * not open. @rec is the caller's record, @resume its gate site. The record
+ * is unlinked while waiting or healing, so a swap or healing does not wait
+ * for it, and linked again before returning. Return 0 with *@fn the op
+ * to go on to, or the error the call returns.
+ */
+int module_gate_slow(struct module_slot *s, struct module_call *rec,
+		     uint64_t resume, uint64_t *fn)
 {
-	struct module_slot *s = c->slot;
+	const struct gate_site *site = gate_site(resume);
+	int r = 0;
 
-	f->regs.rip = c->rip;
-	f->regs.rsp = c->rsp;
-	f->regs.rbp = c->rbp;
-	f->regs.rbx = c->rbx;
-	f->regs.r12 = c->r12;
-	f->regs.r13 = c->r13;
-	f->regs.r14 = c->r14;
-	f->regs.r15 = c->r15;
-	f->regs.rax = (uint64_t)(int64_t)err;
-	f->regs.rflags &= ~0x400ul; /* DF clear, as the ABI expects */
-	module_call_top = c->prev;
-	if (c->counted) {
-		s->gate.inflight--;
-		s->heal_reason = err;
-		if (s->gate.state != MODULE_GATE_REFUSED) {
-			s->gate.state = MODULE_GATE_HEAL;
+	if (!site || call_slot(rec) != s) {
+		return EXO_ERR_STATE; /* a direct call of a closed table */
+	}
+	module_call_top = rec->prev;
+	for (;;) {
+		uint32_t st = s->gate.state;
+
+		if (st == MODULE_GATE_OPEN) {
+			break;
+		} else if (st == MODULE_GATE_CLOSED) {
+			module_sys->relax();
+		} else if (st == MODULE_GATE_WATCH) {
+			if (++s->gate.watched <= s->window_end) {
+				break;
+			}
+			end_window(s);
+		} else if (st == MODULE_GATE_HEAL) {
+			r = heal(s);
+			if (r) {
+				break;
+			}
+		} else {
+			r = EXO_ERR_STATE;
+			break;
 		}
 	}
-	wd_call = NULL;
+	module_call_top = rec;
+	if (r) {
+		return r;
+	}
+	if (site->off + 8 > s->cur.desc->ops_size) {
+		return EXO_ERR_NOSYS;
+	}
+	memcpy(fn, (const char *)s->cur.desc->ops + site->off, 8);
+	return *fn ? 0 : EXO_ERR_NOSYS;
+}
+
+/*
+ * Resume @f at @c's resume point with @err. Return 0 (and change nothing)
+ * if the record cannot be trusted: a gate record whose resume address is
+ * not a gate site means the stack was smashed.
+ */
+static int unwind(struct exo_upcall_frame *f, struct module_call *c, int err)
+{
+	struct module_slot *s = call_slot(c);
+
+	if (c->slot & MODULE_CALL_GUARD) {
+		f->regs.rip = c->rip;
+		f->regs.rsp = c->rsp;
+		f->regs.rbx = c->rbx;
+		f->regs.r12 = c->r12;
+		f->regs.r13 = c->r13;
+		f->regs.r14 = c->r14;
+		f->regs.r15 = c->r15;
+		module_call_top = c->prev;
+	} else {
+		/* The gate's own epilogue unlinks the record. */
+		uint64_t ret = ((const uint64_t *)c)[-1];
+
+		if (!gate_site(ret)) {
+			return 0;
+		}
+		f->regs.rip = ret;
+		f->regs.rsp = (uint64_t)(uintptr_t)c;
+		s->heal_reason = err;
+		if (s->gate.state != MODULE_GATE_REFUSED) {
+			set_state(s, MODULE_GATE_HEAL);
+		}
+	}
+	f->regs.rbp = c->rbp;
+	f->regs.rax = (uint64_t)(int64_t)err;
+	f->regs.rflags &= ~0x400ul; /* DF clear, as the ABI expects */
+	return 1;
 }
 
 /* @pc as an offset into the serving image, when it lies there. */
@@ -831,21 +943,20 @@ int module_upcall(struct exo_upcall_frame *f)
 	if (!c) {
 		return 0;
 	}
-	s = c->slot;
+	s = call_slot(c);
 	if (f->kind == EXO_UPCALL_FAULT) {
 		s->stats.faults++;
 		s->fault_vector = f->vector;
 		s->fault_pc = module_pc(s, f->regs.rip);
-		unwind(f, c, EXO_ERR_FAULT);
-		return 1;
+		return unwind(f, c, EXO_ERR_FAULT);
 	}
 	if (!s->budget_ticks) {
 		return 0;
 	}
 	now = module_sys->ticks();
-	if (wd_call != c || wd_calls != s->gate.calls) {
-		wd_call = c;
-		wd_calls = s->gate.calls;
+	if (!(c->slot & MODULE_CALL_SEEN)) {
+		/* A call it has not seen yet: start timing it. */
+		c->slot |= MODULE_CALL_SEEN;
 		wd_since = now;
 		return 0;
 	}
@@ -855,8 +966,12 @@ int module_upcall(struct exo_upcall_frame *f)
 	s->stats.overruns++;
 	s->fault_vector = 0;
 	s->fault_pc = module_pc(s, f->regs.rip);
-	unwind(f, c, EXO_ERR_BUSY);
-	return 1;
+	return unwind(f, c, EXO_ERR_BUSY);
+}
+
+struct module_slot *module_slot_first(void)
+{
+	return slots_head;
 }
 
 static void drop(struct module_slot *s, struct module_inst *i)
@@ -871,9 +986,8 @@ static void drop(struct module_slot *s, struct module_inst *i)
 
 void module_slot_fini(struct module_slot *s)
 {
-	s->gate.state = MODULE_GATE_REFUSED;
+	set_state(s, MODULE_GATE_REFUSED);
 	drop(s, &s->prev);
-	s->ops = NULL;
 	s->self = NULL;
 	guarded_fini(s, &s->cur);
 	if (s->cur.image) {
@@ -884,10 +998,6 @@ void module_slot_fini(struct module_slot *s)
 	set_ckpt(s, NULL, 0);
 }
 
-struct module_slot *module_slot_first(void)
-{
-	return slots_head;
-}
 
 /* Weak: a program with no built-in module has no section. */
 extern const struct module_desc __start_libos_modules[] __attribute__((weak));
@@ -911,14 +1021,14 @@ void module_slot_describe(const struct module_slot *s, char *buf, size_t len)
 	char a[64], b[64];
 
 	snprintf(buf, len,
-		 "%s %u.%u: %s, previous %s, gate %s, %lu calls, %lu swaps, "
+		 "%s %u.%u: %s, previous %s, gate %s, %lu swaps, "
 		 "%lu rollbacks, %lu restores, %lu fallbacks, %lu faults, "
 		 "%lu overruns",
 		 s->want.iface, s->want.major, s->want.minor,
 		 inst_name(&s->cur, a, sizeof(a)),
 		 inst_name(&s->prev, b, sizeof(b)),
 		 s->gate.state < 5 ? states[s->gate.state] : "?",
-		 (unsigned long)s->gate.calls, (unsigned long)s->stats.swaps,
+		 (unsigned long)s->stats.swaps,
 		 (unsigned long)s->stats.rollbacks,
 		 (unsigned long)s->stats.restores,
 		 (unsigned long)s->stats.fallbacks,

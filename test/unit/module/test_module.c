@@ -66,6 +66,8 @@ static const struct module_map_ops host_mops = {
 static int mapped; /* images mapped and not unmapped */
 static uint64_t now, step = 10, ticks_now;
 static int relax_calls, drain_after = -1;
+/* A caller inside the kv slot, as another thread would be. */
+static struct module_call other_caller;
 static char last_log[256];
 
 static uint64_t fake_cycles(void)
@@ -81,8 +83,9 @@ static uint64_t fake_ticks(void)
 static void fake_relax(void)
 {
 	relax_calls++;
-	if (drain_after >= 0 && relax_calls >= drain_after) {
-		kv_slot.gate.inflight = 0; /* the other caller left */
+	if (drain_after >= 0 && relax_calls >= drain_after &&
+	    module_call_top == &other_caller) {
+		module_call_top = other_caller.prev; /* the caller left */
 	}
 }
 
@@ -438,15 +441,22 @@ static void test_state_blob(void **state)
 static struct file img_hash, img_list, img_refuse, img_sick, img_crash,
 	img_loop;
 
+/* Pretend a caller is inside the kv slot until fake_relax lets it go. */
+static void enter_other_caller(void)
+{
+	other_caller.prev = module_call_top;
+	other_caller.slot = (uintptr_t)&kv_slot;
+	module_call_top = &other_caller;
+}
+
 static int slot_setup(void **state)
 {
-	kv_slot.gate.inflight = 0;
+	module_call_top = NULL;
 	module_slot_fini(&kv_slot);
 	assert_int_equal(kv_count(), EXO_ERR_STATE);
 	memset(&kv_slot.gate, 0, sizeof(kv_slot.gate));
 	memset(&kv_slot.stats, 0, sizeof(kv_slot.stats));
 	kv_slot.failures = 0;
-	kv_slot.last_failure = 0;
 	kv_slot.budget_ticks = 0;
 	kv_slot.drain_cycles = 0;
 	relax_calls = 0;
@@ -534,8 +544,8 @@ static void test_swap_drains(void **state)
 	struct module_swap_report r;
 
 	slot_setup(state);
-	kv_slot.gate.inflight = 1; /* a caller is inside */
-	drain_after = 3; /* and leaves while the swap waits */
+	enter_other_caller();
+	drain_after = 3; /* it leaves while the swap waits */
 	assert_int_equal(module_slot_swap_image(&kv_slot, img_hash.bytes,
 						img_hash.size, &r),
 			 0);
@@ -551,7 +561,7 @@ static void test_swap_deadline_aborts(void **state)
 
 	slot_setup(state);
 	before = mapped;
-	kv_slot.gate.inflight = 1; /* a caller that never leaves */
+	enter_other_caller(); /* a caller that never leaves */
 	kv_slot.drain_cycles = 1000;
 	assert_int_equal(module_slot_swap_image(&kv_slot, img_hash.bytes,
 						img_hash.size, &r),
@@ -559,7 +569,7 @@ static void test_swap_deadline_aborts(void **state)
 	assert_non_null(strstr(r.why, "did not drain before the deadline"));
 	assert_true(relax_calls > 0);
 	assert_int_equal(mapped, before); /* the new image is gone */
-	kv_slot.gate.inflight = 0;
+	module_call_top = NULL;
 	assert_int_equal(kv_slot.gate.state, MODULE_GATE_OPEN);
 	assert_string_equal(module_slot_current(&kv_slot)->name, "kv.list");
 	assert_int_equal(kv_slot.stats.aborts, 1);
@@ -699,7 +709,6 @@ static void test_fault_restores_then_escalates(void **state)
 	/* First fault: the call fails, the module is restored. */
 	assert_int_equal(kv_put(0xdead, 1), EXO_ERR_FAULT);
 	assert_int_equal(kv_slot.gate.state, MODULE_GATE_HEAL);
-	assert_int_equal(kv_slot.gate.inflight, 0);
 	assert_null(module_call_top);
 	/* Heals on entry: a fresh instance with the checkpoint. */
 	assert_int_equal(kv_count(), 100);
@@ -782,9 +791,7 @@ static void test_fallback_and_refusal(void **state)
 	/* With no built-in either, a failing module ends up refused. */
 	kv_slot.builtin = NULL;
 	kv_slot.failures = 3;
-	kv_slot.last_failure = kv_slot.gate.calls;
-	kv_slot.heal_reason = EXO_ERR_FAULT;
-	kv_slot.gate.state = MODULE_GATE_HEAL;
+	module_slot_report(&kv_slot, EXO_ERR_CORRUPT);
 	assert_int_equal(kv_put(1, 1), EXO_ERR_STATE);
 	assert_int_equal(kv_slot.gate.state, MODULE_GATE_REFUSED);
 	assert_int_equal(kv_count(), EXO_ERR_STATE);
