@@ -146,6 +146,7 @@ static void bench_swap(int records, int trial)
 
 int main(void)
 {
+	printf("BENCH-TSC-HZ %lu\n", (unsigned long)exo_sys_info()->tsc_hz);
 	hash_image = bootmod_find("kv_hash");
 	if (!hash_image || kv_start("kv.list")) {
 		printf("bench: no kv_hash boot module or kv slot\n");

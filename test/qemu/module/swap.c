@@ -99,6 +99,13 @@ int main(void)
 	int err;
 
 	check_begin("swap");
+	{
+		/* This image has no second serial port. */
+		static char b[16];
+
+		CHECK_EQ(exo_aux_read((uint64_t)b, sizeof(b), 0, 0, 0, 0),
+			 EXO_ERR_NOT_FOUND);
+	}
 	CHECK_EQ(kv_start("kv.list"), 0);
 	CHECK_EQ(module_healing_enable(), 0);
 	for (uint64_t k = 0; k < KEYS; k++) {
