@@ -61,7 +61,8 @@ struct module_desc {
 	uint16_t iface_major, iface_minor; /* interface version implemented */
 	char iface[MODULE_NAME_MAX]; /* interface, e.g. "kv" */
 	char name[MODULE_NAME_MAX]; /* implementation, e.g. "kv.hash" */
-	uint16_t impl_major, impl_minor, impl_patch; /* implementation version */
+	uint16_t impl_major, impl_minor,
+		impl_patch; /* implementation version */
 	uint16_t state_version; /* state format it writes; 0: no state */
 	uint16_t state_min; /* oldest format it reads and writes */
 	uint16_t flags; /* 0; reserved */

@@ -175,18 +175,18 @@ extern const struct module_exports module_exports_libos;
 /* The gate's instructions; its resume address and op offset are recorded
  * in section module_gate_sites. */
 #define MODULE_GATE_ASM_                                                       \
-	"push %%rbp\n\t"                                                      \
-	"push %%r10\n\t"                                                      \
-	"pushq module_call_top(%%rip)\n\t"                                    \
-	"mov %%rsp, module_call_top(%%rip)\n\t"                               \
-	"mov 16(%%r10), %%rdi\n\t"                                            \
-	"mov 8(%%r10), %%r11\n\t"                                             \
+	"push %%rbp\n\t"                                                       \
+	"push %%r10\n\t"                                                       \
+	"pushq module_call_top(%%rip)\n\t"                                     \
+	"mov %%rsp, module_call_top(%%rip)\n\t"                                \
+	"mov 16(%%r10), %%rdi\n\t"                                             \
+	"mov 8(%%r10), %%r11\n\t"                                              \
 	"call *%c[op](%%r11)\n"                                                \
-	"1:\tpopq module_call_top(%%rip)\n\t"                                \
-	"add $16, %%rsp\n\t"                                                  \
-	".pushsection module_gate_sites, \"aw\"\n\t"                        \
-	".balign 8\n\t"                                                       \
-	".quad 1b, %c[op]\n\t"                                                \
+	"1:\tpopq module_call_top(%%rip)\n\t"                                  \
+	"add $16, %%rsp\n\t"                                                   \
+	".pushsection module_gate_sites, \"aw\"\n\t"                           \
+	".balign 8\n\t"                                                        \
+	".quad 1b, %c[op]\n\t"                                                 \
 	".popsection"
 
 /* Everything but rbp and rsp: see above. */
@@ -196,7 +196,8 @@ extern const struct module_exports module_exports_libos;
 
 #define MODULE_GATE_CALL(slot, off, a1, a2, a3)                                \
 	({                                                                     \
-		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register struct module_slot *gate_r10_ __asm__("r10") =        \
+			(slot);                                                \
 		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
 		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
 		register uint64_t gate_rcx_ __asm__("rcx") = (uint64_t)(a3);   \
@@ -213,18 +214,21 @@ extern const struct module_exports module_exports_libos;
 /* The same with fewer arguments: unused registers are left alone. */
 #define MODULE_GATE_CALL0(slot, off)                                           \
 	({                                                                     \
-		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register struct module_slot *gate_r10_ __asm__("r10") =        \
+			(slot);                                                \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
 				 : "=a"(gate_ret_), "+r"(gate_r10_)            \
 				 : [op] "i"(off)                               \
-				 : MODULE_GATE_CLOBBERS_, "rsi", "rdx", "rcx"); \
+				 : MODULE_GATE_CLOBBERS_, "rsi", "rdx",        \
+				   "rcx");                                     \
 		gate_ret_;                                                     \
 	})
 
 #define MODULE_GATE_CALL1(slot, off, a1)                                       \
 	({                                                                     \
-		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register struct module_slot *gate_r10_ __asm__("r10") =        \
+			(slot);                                                \
 		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
@@ -237,7 +241,8 @@ extern const struct module_exports module_exports_libos;
 
 #define MODULE_GATE_CALL2(slot, off, a1, a2)                                   \
 	({                                                                     \
-		register struct module_slot *gate_r10_ __asm__("r10") = (slot); \
+		register struct module_slot *gate_r10_ __asm__("r10") =        \
+			(slot);                                                \
 		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
 		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
 		int64_t gate_ret_;                                             \

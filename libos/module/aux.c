@@ -13,7 +13,8 @@ int hotload_receive(void **image, uint64_t *size, uint64_t timeout_ticks)
 	uint64_t t0 = exo_sys_info()->ticks;
 
 	for (;;) {
-		int64_t n = exo_aux_read((uint64_t)buf, sizeof(buf), 0, 0, 0, 0);
+		int64_t n =
+			exo_aux_read((uint64_t)buf, sizeof(buf), 0, 0, 0, 0);
 		size_t off = 0;
 
 		if (n < 0) {

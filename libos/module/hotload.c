@@ -65,7 +65,8 @@ int hotload_rx_feed(struct hotload_rx *rx, const uint8_t *buf, size_t n,
 			if (rx->have < sizeof(rx->hdr)) {
 				continue;
 			}
-			if (rx->hdr.length == 0 || rx->hdr.length > HOTLOAD_MAX) {
+			if (rx->hdr.length == 0 ||
+			    rx->hdr.length > HOTLOAD_MAX) {
 				*used = i;
 				rx_reset(rx);
 				return EXO_ERR_TOO_BIG;

@@ -150,8 +150,10 @@ static int check_ehdr(struct module_image *m, const uint8_t *f, uint64_t size,
 			      (unsigned long)size);
 	}
 	memcpy(eh, f, sizeof(*eh));
-	if (eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
-	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3) {
+	if (eh->e_ident[EI_MAG0] != ELFMAG0 ||
+	    eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 ||
+	    eh->e_ident[EI_MAG3] != ELFMAG3) {
 		return refuse(m, EXO_ERR_INVALID, "bad magic: not an ELF file");
 	}
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64) {
@@ -160,7 +162,8 @@ static int check_ehdr(struct module_image *m, const uint8_t *f, uint64_t size,
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
 		return refuse(m, EXO_ERR_INVALID, "not little-endian");
 	}
-	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT) {
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT ||
+	    eh->e_version != EV_CURRENT) {
 		return refuse(m, EXO_ERR_INVALID, "not ELF version 1");
 	}
 	if (eh->e_type != ET_DYN) {
@@ -181,8 +184,8 @@ static int check_ehdr(struct module_image *m, const uint8_t *f, uint64_t size,
 			      "%u program headers (1..%u allowed)", eh->e_phnum,
 			      MODULE_MAX_PHDRS);
 	}
-	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr),
-		     size)) {
+	if (!in_file(eh->e_phoff,
+		     (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr), size)) {
 		return refuse(m, EXO_ERR_INVALID,
 			      "truncated: program headers past the end");
 	}
@@ -224,9 +227,8 @@ static int add_segment(struct module_image *m, const struct elf64_phdr *ph,
 			      MODULE_MAX_SEGMENTS);
 	}
 	/* Pages carry one set of rights: segments may not share a page. */
-	if (m->nseg &&
-	    ph->p_vaddr < round_up(m->seg[m->nseg - 1].vaddr +
-				   m->seg[m->nseg - 1].memsz)) {
+	if (m->nseg && ph->p_vaddr < round_up(m->seg[m->nseg - 1].vaddr +
+					      m->seg[m->nseg - 1].memsz)) {
 		return refuse(m, EXO_ERR_INVALID,
 			      "segment %u overlaps or shares a page with the "
 			      "one before",
@@ -296,8 +298,8 @@ static int table(struct module_image *m, const char *what, uint64_t va,
 {
 	if (!va_to_off(m, va, len, off)) {
 		return refuse(m, EXO_ERR_INVALID,
-			      "%s at 0x%lx (%lu bytes) is outside the file", what,
-			      (unsigned long)va, (unsigned long)len);
+			      "%s at 0x%lx (%lu bytes) is outside the file",
+			      what, (unsigned long)va, (unsigned long)len);
 	}
 	return 0;
 }
@@ -490,8 +492,8 @@ static int resolve(struct module_image *m, const uint8_t *f,
 	read_sym(f, di, symidx, &s);
 	name = sym_name(f, di, &s);
 	if (!name) {
-		return refuse(m, EXO_ERR_INVALID,
-			      "symbol %lu has a bad name", (unsigned long)symidx);
+		return refuse(m, EXO_ERR_INVALID, "symbol %lu has a bad name",
+			      (unsigned long)symidx);
 	}
 	if (s.st_shndx == SHN_ABS) {
 		*value = s.st_value;
@@ -558,9 +560,10 @@ static int relocate(struct module_image *m, const uint8_t *f,
 			}
 			break;
 		default:
-			return refuse(m, EXO_ERR_NOSYS,
-				      "relocation type %u (%s) is not supported",
-				      type, rel_name(type));
+			return refuse(
+				m, EXO_ERR_NOSYS,
+				"relocation type %u (%s) is not supported",
+				type, rel_name(type));
 		}
 		memcpy((void *)(uintptr_t)(m->base + r.r_offset), &val, 8);
 	}
@@ -595,9 +598,10 @@ static int check_imports(struct module_image *m, const uint8_t *f,
 			}
 		}
 		if (j == ex->count) {
-			return refuse(m, EXO_ERR_NOT_FOUND,
-				      "import \"%s\" is not in the export table",
-				      name);
+			return refuse(
+				m, EXO_ERR_NOT_FOUND,
+				"import \"%s\" is not in the export table",
+				name);
 		}
 		if (ex->sym[j].since_minor > exports_minor) {
 			return refuse(m, EXO_ERR_NOT_FOUND,
@@ -641,7 +645,8 @@ int module_desc_check(const struct module_desc *d,
 		return EXO_ERR_NOSYS;
 	}
 	if (!bounded_name(d->iface) || !bounded_name(d->name)) {
-		snprintf(why, len, "descriptor names are empty or unterminated");
+		snprintf(why, len,
+			 "descriptor names are empty or unterminated");
 		return EXO_ERR_INVALID;
 	}
 	if (d->ops_size == 0 || d->ops_size % 8 || d->ops_size > 4096) {
@@ -777,8 +782,7 @@ static int protect_all(struct module_image *m)
 }
 
 /* Parse headers and dynamic tables: no memory touched but @m. */
-static int parse(struct module_image *m, struct dyn_info *di,
-		 uint64_t *desc_va)
+static int parse(struct module_image *m, struct dyn_info *di, uint64_t *desc_va)
 {
 	struct elf64_ehdr eh;
 	uint64_t dyn_va = 0, dyn_sz = 0;
@@ -928,8 +932,7 @@ int module_state_check(const void *blob, uint64_t size)
 		return EXO_ERR_INVALID;
 	}
 	memcpy(&h, blob, sizeof(h));
-	if (h.magic != MODULE_STATE_MAGIC ||
-	    h.length > size - sizeof(h)) {
+	if (h.magic != MODULE_STATE_MAGIC || h.length > size - sizeof(h)) {
 		return EXO_ERR_INVALID;
 	}
 	if (module_state_checksum((const uint8_t *)blob + sizeof(h),

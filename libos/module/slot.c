@@ -32,10 +32,8 @@ static uint64_t wd_since;
 struct gate_site {
 	uint64_t resume, off;
 };
-extern const struct gate_site __start_module_gate_sites[]
-	__attribute__((weak));
-extern const struct gate_site __stop_module_gate_sites[]
-	__attribute__((weak));
+extern const struct gate_site __start_module_gate_sites[] __attribute__((weak));
+extern const struct gate_site __stop_module_gate_sites[] __attribute__((weak));
 
 int module_gate_slow(struct module_slot *s, struct module_call *rec,
 		     uint64_t resume, uint64_t *fn);
@@ -69,8 +67,7 @@ static void mlog(const char *fmt, ...)
 		}                                                              \
 	} while (0)
 
-static const char *inst_name(const struct module_inst *i, char *buf,
-			     size_t len)
+static const char *inst_name(const struct module_inst *i, char *buf, size_t len)
 {
 	if (!i->desc) {
 		snprintf(buf, len, "(none)");
@@ -379,7 +376,8 @@ static int transfer(struct module_slot *s, struct module_inst *to,
 		/* Nothing live to ask: start from the last checkpoint. */
 		blob = malloc(s->ckpt_size);
 		if (!blob) {
-			return fail(r, EXO_ERR_NO_MEMORY, "no memory for state");
+			return fail(r, EXO_ERR_NO_MEMORY,
+				    "no memory for state");
 		}
 		memcpy(blob, s->ckpt, s->ckpt_size);
 		size = s->ckpt_size;
@@ -433,8 +431,9 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 		goto out_log;
 	}
 	if (old_state == MODULE_GATE_CLOSED || s->prev.live) {
-		err = fail(r, EXO_ERR_BUSY, "a swap or health window is "
-					    "in progress");
+		err = fail(r, EXO_ERR_BUSY,
+			   "a swap or health window is "
+			   "in progress");
 		goto out_log;
 	}
 	err = new_instance(s, &to, r);
@@ -509,8 +508,8 @@ out_log:
 		free(image);
 	}
 	r->total = module_sys->cycles() - t0;
-	mlog("module: %s: swap to %s refused: %s (%s)", s->want.iface, b, r->why,
-	     exo_status_name(r->result));
+	mlog("module: %s: swap to %s refused: %s (%s)", s->want.iface, b,
+	     r->why, exo_status_name(r->result));
 	return r->result;
 }
 
@@ -595,8 +594,7 @@ static int replace_by(struct module_slot *s, struct module_inst *to,
 	 * The one replaced is not called again, not even its fini: its data
 	 * may be damaged. Its image goes unless it is also the previous.
 	 */
-	if (old.image && old.image != to->image &&
-	    old.image != s->prev.image) {
+	if (old.image && old.image != to->image && old.image != s->prev.image) {
 		module_image_unload(old.image);
 		free(old.image);
 	}
@@ -632,8 +630,7 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 		return fail(r, err, "callers did not drain");
 	}
 	if ((trust_cur || guarded_health(s, &s->cur) == 0) && s->cur.live &&
-	    s->cur.desc->state_version &&
-	    to.desc->state_version &&
+	    s->cur.desc->state_version && to.desc->state_version &&
 	    common_format(s->cur.desc, to.desc, &v) == 0 &&
 	    guarded_export(s, &s->cur, v, &blob, &size) == 0) {
 		if (!to.live) {
@@ -761,9 +758,11 @@ static int heal(struct module_slot *s)
 			if (!err) {
 				point_at(s, &i);
 				s->stats.restores++;
-				hlog(s, "module: %s: restored %s from its last "
+				hlog(s,
+				     "module: %s: restored %s from its last "
 				     "state",
-				     s->want.iface, inst_name(&i, a, sizeof(a)));
+				     s->want.iface,
+				     inst_name(&i, a, sizeof(a)));
 				break;
 			}
 		} else if (level == 2 && s->prev.desc) {
@@ -998,7 +997,6 @@ void module_slot_fini(struct module_slot *s)
 	set_ckpt(s, NULL, 0);
 }
 
-
 /* Weak: a program with no built-in module has no section. */
 extern const struct module_desc __start_libos_modules[] __attribute__((weak));
 extern const struct module_desc __stop_libos_modules[] __attribute__((weak));
@@ -1016,8 +1014,8 @@ const struct module_desc *module_builtin_find(const char *name)
 
 void module_slot_describe(const struct module_slot *s, char *buf, size_t len)
 {
-	static const char *const states[] = { "open", "closed", "watch",
-					      "heal", "refused" };
+	static const char *const states[] = { "open", "closed", "watch", "heal",
+					      "refused" };
 	char a[64], b[64];
 
 	snprintf(buf, len,

@@ -31,8 +31,7 @@
 #define LOG_MAX 16
 
 enum { WILD, NUL, FLIP, LOOP, KINDS };
-static const char *const kind_name[KINDS] = { "wild", "null", "flip",
-					      "loop" };
+static const char *const kind_name[KINDS] = { "wild", "null", "flip", "loop" };
 
 static uint64_t shadow[KEYS];
 static struct {
@@ -56,12 +55,12 @@ static void redeploy(void)
 {
 	struct module_swap_report r;
 
-	if (kv_slot.cur.image &&
-	    strcmp(module_slot_current(&kv_slot)->name, "kv.test.inject") ==
-		    0) {
+	if (kv_slot.cur.image && strcmp(module_slot_current(&kv_slot)->name,
+					"kv.test.inject") == 0) {
 		return;
 	}
-	CHECK_EQ(module_slot_swap_image(&kv_slot, (const void *)inject_image->va,
+	CHECK_EQ(module_slot_swap_image(&kv_slot,
+					(const void *)inject_image->va,
 					inject_image->size, &r),
 		 0);
 }

@@ -21,8 +21,7 @@ static uint8_t page[EXO_PAGE_SIZE] __attribute__((aligned(EXO_PAGE_SIZE)));
 /* Only init may read the line. */
 static int child_reads(uint64_t arg)
 {
-	return exo_aux_read((uint64_t)page, 16, 0, 0, 0, 0) ==
-			       EXO_ERR_DENIED
+	return exo_aux_read((uint64_t)page, 16, 0, 0, 0, 0) == EXO_ERR_DENIED
 		       ? 0
 		       : 1;
 }

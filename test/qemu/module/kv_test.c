@@ -146,8 +146,8 @@ static int t_init(void **self)
 
 static int64_t t_export(void *self, uint16_t version, void *buf, uint64_t cap)
 {
-	uint64_t need = sizeof(struct kv_state1) +
-			arr.count * sizeof(struct kv_pair);
+	uint64_t need =
+		sizeof(struct kv_state1) + arr.count * sizeof(struct kv_pair);
 
 	if (version != 1) {
 		return EXO_ERR_NOSYS;
@@ -161,8 +161,7 @@ static int64_t t_export(void *self, uint16_t version, void *buf, uint64_t cap)
 	return (int64_t)need;
 }
 
-static int t_import(void *self, uint16_t version, const void *buf,
-		    uint64_t len)
+static int t_import(void *self, uint16_t version, const void *buf, uint64_t len)
 {
 	uint64_t n;
 

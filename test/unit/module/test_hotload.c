@@ -70,13 +70,13 @@ static void test_frames(void **state)
 	{
 		struct hotload_hdr h = { HOTLOAD_MAGIC, HOTLOAD_MAX + 1, 0, 0 };
 
-		assert_int_equal(hotload_rx_feed(&rx, (uint8_t *)&h, sizeof(h),
-						 &used),
-				 EXO_ERR_TOO_BIG);
+		assert_int_equal(
+			hotload_rx_feed(&rx, (uint8_t *)&h, sizeof(h), &used),
+			EXO_ERR_TOO_BIG);
 		h.length = 0;
-		assert_int_equal(hotload_rx_feed(&rx, (uint8_t *)&h, sizeof(h),
-						 &used),
-				 EXO_ERR_TOO_BIG);
+		assert_int_equal(
+			hotload_rx_feed(&rx, (uint8_t *)&h, sizeof(h), &used),
+			EXO_ERR_TOO_BIG);
 	}
 }
 

@@ -409,9 +409,9 @@ static void test_state_blob(void **state)
 	assert_non_null(d);
 	assert_int_equal(d->init(&self), 0);
 	for (uint64_t k = 1; k <= 10; k++) {
-		assert_int_equal(((const struct kv_ops *)d->ops)
-					 ->put(self, k, k * k),
-				 0);
+		assert_int_equal(
+			((const struct kv_ops *)d->ops)->put(self, k, k * k),
+			0);
 	}
 	assert_int_equal(module_state_export_blob(d, self, 1, &blob, &size), 0);
 	assert_int_equal(size, sizeof(struct module_state_hdr) + 8 + 160);
