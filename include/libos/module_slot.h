@@ -385,6 +385,10 @@ struct module_slot *module_slot_first(void);
 /* The built-in (statically linked) module named @name, or NULL. */
 const struct module_desc *module_builtin_find(const char *name);
 
+/* How many built-in modules the program has, and the @i-th (or NULL). */
+size_t module_builtin_count(void);
+const struct module_desc *module_builtin_at(size_t i);
+
 /*
  * module_slot_describe - one line about @s into @buf: interface, serving
  * and previous module with versions, gate state, calls, counters.

@@ -1012,6 +1012,16 @@ const struct module_desc *module_builtin_find(const char *name)
 	return NULL;
 }
 
+size_t module_builtin_count(void)
+{
+	return (size_t)(__stop_libos_modules - __start_libos_modules);
+}
+
+const struct module_desc *module_builtin_at(size_t i)
+{
+	return i < module_builtin_count() ? &__start_libos_modules[i] : NULL;
+}
+
 void module_slot_describe(const struct module_slot *s, char *buf, size_t len)
 {
 	static const char *const states[] = { "open", "closed", "watch", "heal",

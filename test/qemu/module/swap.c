@@ -59,6 +59,14 @@ static void list_slots(void)
 {
 	char line[256];
 
+	for (size_t i = 0; i < module_builtin_count(); i++) {
+		const struct module_desc *d = module_builtin_at(i);
+
+		printf("swap: built-in module %s %u.%u.%u (%s %u.%u)\n", d->name,
+		       d->impl_major, d->impl_minor, d->impl_patch, d->iface,
+		       d->iface_major, d->iface_minor);
+	}
+
 	for (struct module_slot *s = module_slot_first(); s; s = s->next) {
 		module_slot_describe(s, line, sizeof(line));
 		printf("swap: slot %s\n", line);
