@@ -62,9 +62,9 @@ static void list_slots(void)
 	for (size_t i = 0; i < module_builtin_count(); i++) {
 		const struct module_desc *d = module_builtin_at(i);
 
-		printf("swap: built-in module %s %u.%u.%u (%s %u.%u)\n", d->name,
-		       d->impl_major, d->impl_minor, d->impl_patch, d->iface,
-		       d->iface_major, d->iface_minor);
+		printf("swap: built-in module %s %u.%u.%u (%s %u.%u)\n",
+		       d->name, d->impl_major, d->impl_minor, d->impl_patch,
+		       d->iface, d->iface_major, d->iface_minor);
 	}
 
 	for (struct module_slot *s = module_slot_first(); s; s = s->next) {
