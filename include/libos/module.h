@@ -65,7 +65,7 @@ struct module_desc {
 		impl_patch; /* implementation version */
 	uint16_t state_version; /* state format it writes; 0: no state */
 	uint16_t state_min; /* oldest format it reads and writes */
-	uint16_t flags; /* 0; reserved */
+	uint16_t flags; /* 0 in an image; MODULE_DESC_IMPL */
 	uint32_t ops_size; /* bytes of the ops table */
 	const void *ops; /* the ops table */
 	int (*init)(void **self);
@@ -94,6 +94,13 @@ _Static_assert(offsetof(struct module_desc, export_state) == 120, "export");
 _Static_assert(offsetof(struct module_desc, import_state) == 128, "import");
 _Static_assert(offsetof(struct module_desc, health) == 136, "health");
 _Static_assert(offsetof(struct module_desc, fini) == 144, "fini");
+
+/*
+ * flags: the descriptor stands for a LIBOS_IMPL record (module_desc_of_impl);
+ * init is NULL and the record's self and init serve instead. Never in an
+ * image.
+ */
+#define MODULE_DESC_IMPL 0x1u
 
 /*
  * MODULE_DESCRIPTOR(var) - define a module's descriptor:

@@ -304,7 +304,7 @@ struct module_swap_report {
  * malloc) belongs to the slot from this call on: on failure it is unloaded
  * and freed.
  * Return (also in @r): 0, EXO_ERR_NOSYS (@d does not fit, or no state
- * format both can use), EXO_ERR_BUSY (drain deadline passed), the errors
+ * format both can use), EXO_ERR_EXISTS (@d is serving already), EXO_ERR_BUSY (drain deadline passed), the errors
  * of init, export_state or import_state, EXO_ERR_CORRUPT (the blob failed
  * its checksum), EXO_ERR_FAULT (an entry point faulted), EXO_ERR_NO_MEMORY.
  */
@@ -384,6 +384,20 @@ struct module_slot *module_slot_first(void);
 
 /* The built-in (statically linked) module named @name, or NULL. */
 const struct module_desc *module_builtin_find(const char *name);
+
+/*
+ * module_desc_of_impl - a descriptor standing for @impl, an implementation
+ * announced with LIBOS_IMPL (<libos/slot.h>) and linked in, so a gated slot
+ * can serve it, swap to it and from it like a module: its ops, self and
+ * init, its version and its state entry points (the optional fields of
+ * struct libos_impl). It has one instance, @impl->self. Return: the
+ * descriptor (filled on first use, kept for the program's life), or NULL
+ * when @impl is not a linked-in record, its names do not fit
+ * MODULE_NAME_MAX, or more than MODULE_IMPL_MAX records are in use.
+ */
+#define MODULE_IMPL_MAX 32
+struct libos_impl;
+const struct module_desc *module_desc_of_impl(const struct libos_impl *impl);
 
 /* How many built-in modules the program has, and the @i-th (or NULL). */
 size_t module_builtin_count(void);

@@ -831,6 +831,10 @@ int module_image_load(struct module_image *m, const void *file, uint64_t size,
 	if (err) {
 		return err;
 	}
+	if (d.flags) {
+		return refuse(m, EXO_ERR_INVALID,
+			      "descriptor flags 0x%x are not 0", d.flags);
+	}
 	err = check_imports(m, m->file, &di, d.exports_minor);
 	if (err) {
 		return err;

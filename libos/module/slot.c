@@ -18,6 +18,7 @@
 
 #include <exo/errors.h>
 #include <libos/module_slot.h>
+#include <libos/slot.h>
 
 struct module_call *module_call_top;
 
@@ -81,16 +82,87 @@ static const char *inst_name(const struct module_inst *i, char *buf, size_t len)
 
 /* Entry points, each under a resume point: a fault becomes an error. */
 
+/* Descriptors standing for LIBOS_IMPL records, by the record's index. */
+static struct module_desc impl_descs[MODULE_IMPL_MAX];
+
+static const struct libos_impl *impl_of(const struct module_desc *d)
+{
+	if (!(d->flags & MODULE_DESC_IMPL) || d < impl_descs ||
+	    d >= impl_descs + MODULE_IMPL_MAX) {
+		return NULL;
+	}
+	return libos_impl_at((size_t)(d - impl_descs));
+}
+
+static int copy_name(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n == 0 || n >= MODULE_NAME_MAX) {
+		return 0;
+	}
+	memcpy(dst, src, n + 1);
+	return 1;
+}
+
+const struct module_desc *module_desc_of_impl(const struct libos_impl *impl)
+{
+	struct module_desc *d;
+	size_t i;
+
+	for (i = 0; i < libos_impl_count() && libos_impl_at(i) != impl; i++) {
+	}
+	if (i == libos_impl_count() || i >= MODULE_IMPL_MAX) {
+		return NULL;
+	}
+	d = &impl_descs[i];
+	if (d->magic == MODULE_DESC_MAGIC) {
+		return d;
+	}
+	if (!copy_name(d->iface, impl->iface) ||
+	    !copy_name(d->name, impl->name) || impl->ops_size > 4096) {
+		return NULL;
+	}
+	d->abi_major = MODULE_ABI_MAJOR;
+	d->abi_minor = MODULE_ABI_MINOR;
+	d->exports_major = MODULE_EXPORTS_MAJOR;
+	d->exports_minor = MODULE_EXPORTS_MINOR;
+	d->iface_major = impl->major;
+	d->iface_minor = impl->minor;
+	d->impl_major = impl->impl_major;
+	d->impl_minor = impl->impl_minor;
+	d->impl_patch = impl->impl_patch;
+	d->state_version = impl->state_version;
+	d->state_min = impl->state_min;
+	d->flags = MODULE_DESC_IMPL;
+	d->ops_size = (uint32_t)impl->ops_size;
+	d->ops = impl->ops;
+	d->quiesce = impl->quiesce;
+	d->export_state = impl->export_state;
+	d->import_state = impl->import_state;
+	d->health = impl->health;
+	d->fini = impl->fini;
+	d->magic = MODULE_DESC_MAGIC;
+	return d;
+}
+
 static int guarded_init(struct module_slot *s, const struct module_desc *d,
 			void **self)
 {
+	const struct libos_impl *impl = impl_of(d);
 	struct module_call c;
 	int err = module_guard(s, &c);
 
 	if (err) {
 		return err;
 	}
-	err = d->init(self);
+	if (impl) {
+		/* One instance, the record's own. */
+		*self = impl->self;
+		err = impl->init ? impl->init(impl->self) : 0;
+	} else {
+		err = d->init(self);
+	}
 	module_unguard(&c);
 	return err;
 }
@@ -428,6 +500,10 @@ int module_slot_swap(struct module_slot *s, const struct module_desc *d,
 				sizeof(r->why));
 	if (err) {
 		r->result = err;
+		goto out_log;
+	}
+	if (d == s->cur.desc) {
+		err = fail(r, EXO_ERR_EXISTS, "it is already serving");
 		goto out_log;
 	}
 	if (old_state == MODULE_GATE_CLOSED || s->prev.live) {

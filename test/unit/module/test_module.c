@@ -24,6 +24,7 @@
 #include <exo/errors.h>
 #include <libos/kv.h>
 #include <libos/module_slot.h>
+#include <libos/slot.h>
 
 #include "elf/elf64.h"
 
@@ -298,6 +299,13 @@ static void test_refusals(void **state)
 	f = copy(&good);
 	f.bytes[d + 6] = MODULE_ABI_MINOR + 1;
 	expect_refusal(&f, f.size, NULL, EXO_ERR_NOSYS, "newer than");
+	free(f.bytes);
+
+	/* An image may not claim to stand for a LIBOS_IMPL record. */
+	f = copy(&good);
+	f.bytes[d + 90] = MODULE_DESC_IMPL;
+	expect_refusal(&f, f.size, NULL, EXO_ERR_INVALID,
+		       "descriptor flags 0x1 are not 0");
 	free(f.bytes);
 
 	/* The slot needs interface minor 1: the module's 1.0 is older. */
@@ -798,6 +806,140 @@ static void test_fallback_and_refusal(void **state)
 	assert_int_equal(kv_slot.stats.refusals, 1);
 }
 
+/* An implementation announced the old way, with LIBOS_IMPL. */
+static struct {
+	uint64_t n;
+	struct kv_pair p[KV_CAPACITY];
+} tiny;
+
+static int tiny_put(void *self, uint64_t k, uint64_t v)
+{
+	for (uint64_t i = 0; i < tiny.n; i++) {
+		if (tiny.p[i].key == k) {
+			tiny.p[i].value = v;
+			return 0;
+		}
+	}
+	if (tiny.n == KV_CAPACITY) {
+		return EXO_ERR_LIMIT;
+	}
+	tiny.p[tiny.n].key = k;
+	tiny.p[tiny.n++].value = v;
+	return 0;
+}
+
+static int tiny_get(void *self, uint64_t k, uint64_t *v)
+{
+	for (uint64_t i = 0; i < tiny.n; i++) {
+		if (tiny.p[i].key == k) {
+			*v = tiny.p[i].value;
+			return 0;
+		}
+	}
+	return EXO_ERR_NOT_FOUND;
+}
+
+static int tiny_del(void *self, uint64_t k)
+{
+	return EXO_ERR_NOSYS;
+}
+
+static int64_t tiny_count(void *self)
+{
+	return (int64_t)tiny.n;
+}
+
+static int tiny_init(void *self)
+{
+	tiny.n = 0;
+	return 0;
+}
+
+static int64_t tiny_export(void *self, uint16_t version, void *buf,
+			   uint64_t cap)
+{
+	uint64_t need = 8 + tiny.n * sizeof(struct kv_pair);
+
+	if (!buf || cap < need) {
+		return buf ? EXO_ERR_TOO_BIG : (int64_t)need;
+	}
+	memcpy(buf, &tiny, need);
+	return (int64_t)need;
+}
+
+static int tiny_import(void *self, uint16_t version, const void *buf,
+		       uint64_t len)
+{
+	uint64_t n;
+
+	memcpy(&n, buf, 8);
+	if (n > KV_CAPACITY || len != 8 + n * sizeof(struct kv_pair)) {
+		return EXO_ERR_INVALID;
+	}
+	memcpy(&tiny, buf, len);
+	return 0;
+}
+
+static const struct kv_ops tiny_ops = { tiny_put, tiny_get, tiny_del,
+					tiny_count };
+
+LIBOS_IMPL(tiny_impl) = {
+	.iface = "kv",
+	.major = 1,
+	.minor = 0,
+	.name = "kv.tiny",
+	.ops_size = sizeof(struct kv_ops),
+	.ops = &tiny_ops,
+	.self = &tiny,
+	.init = tiny_init,
+	.priority = LIBOS_PRIO_APP,
+	.impl_major = 0,
+	.impl_minor = 3,
+	.state_version = 1,
+	.state_min = 1,
+	.export_state = tiny_export,
+	.import_state = tiny_import,
+};
+
+static void test_libos_impl_swaps(void **state)
+{
+	const struct module_desc *d = module_desc_of_impl(&tiny_impl);
+	struct module_swap_report r;
+
+	slot_setup(state);
+	assert_non_null(d);
+	assert_ptr_equal(module_desc_of_impl(&tiny_impl), d);
+	assert_string_equal(d->name, "kv.tiny");
+	assert_int_equal(d->impl_minor, 3);
+	/* kv.list (a module) -> kv.tiny (a LIBOS_IMPL) -> kv.hash (an image) */
+	assert_int_equal(module_slot_swap(&kv_slot, d, NULL, &r), 0);
+	assert_string_equal(module_slot_current(&kv_slot)->name, "kv.tiny");
+	assert_ptr_equal(kv_slot.self, &tiny);
+	expect_all(100);
+	assert_int_equal(kv_del(5), EXO_ERR_NOSYS); /* its own answer */
+	assert_int_equal(module_slot_swap(&kv_slot, d, NULL, &r),
+			 EXO_ERR_EXISTS);
+	for (int i = 0; i < MODULE_WINDOW_CALLS; i++) {
+		kv_count();
+	}
+	assert_int_equal(module_slot_swap_image(&kv_slot, img_hash.bytes,
+						img_hash.size, &r),
+			 0);
+	expect_all(100);
+	/* And back by rollback: its one instance again, with the state. */
+	assert_int_equal(kv_put(500, 1500), 0);
+	assert_int_equal(module_slot_rollback(&kv_slot, &r), 0);
+	assert_string_equal(module_slot_current(&kv_slot)->name, "kv.tiny");
+	assert_int_equal(kv_count(), 101);
+	expect_keys(100);
+	/* Not a linked-in record. */
+	{
+		struct libos_impl fake = tiny_impl;
+
+		assert_null(module_desc_of_impl(&fake));
+	}
+}
+
 static void test_slot_fini(void **state)
 {
 	slot_setup(state);
@@ -821,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_fault_in_window_rolls_back),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_fallback_and_refusal),
+		cmocka_unit_test(test_libos_impl_swaps),
 		cmocka_unit_test(test_slot_fini),
 	};
 
