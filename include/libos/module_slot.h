@@ -194,13 +194,20 @@ extern const struct module_exports module_exports_libos;
 	"rdi", "r8", "r9", "r11", "rbx", "r12", "r13", "r14", "r15", "memory", \
 		"cc"
 
+/*
+ * The arguments are evaluated into plain variables first: a function call
+ * between setting a register variable and the asm would clobber it.
+ */
 #define MODULE_GATE_CALL(slot, off, a1, a2, a3)                                \
 	({                                                                     \
+		struct module_slot *gate_s_ = (slot);                          \
+		uint64_t gate_a1_ = (uint64_t)(a1), gate_a2_ = (uint64_t)(a2), \
+			 gate_a3_ = (uint64_t)(a3);                            \
 		register struct module_slot *gate_r10_ __asm__("r10") =        \
-			(slot);                                                \
-		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
-		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
-		register uint64_t gate_rcx_ __asm__("rcx") = (uint64_t)(a3);   \
+			gate_s_;                                               \
+		register uint64_t gate_rsi_ __asm__("rsi") = gate_a1_;         \
+		register uint64_t gate_rdx_ __asm__("rdx") = gate_a2_;         \
+		register uint64_t gate_rcx_ __asm__("rcx") = gate_a3_;         \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
 				 : "=a"(gate_ret_), "+r"(gate_r10_),           \
@@ -214,8 +221,9 @@ extern const struct module_exports module_exports_libos;
 /* The same with fewer arguments: unused registers are left alone. */
 #define MODULE_GATE_CALL0(slot, off)                                           \
 	({                                                                     \
+		struct module_slot *gate_s_ = (slot);                          \
 		register struct module_slot *gate_r10_ __asm__("r10") =        \
-			(slot);                                                \
+			gate_s_;                                               \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
 				 : "=a"(gate_ret_), "+r"(gate_r10_)            \
@@ -227,9 +235,11 @@ extern const struct module_exports module_exports_libos;
 
 #define MODULE_GATE_CALL1(slot, off, a1)                                       \
 	({                                                                     \
+		struct module_slot *gate_s_ = (slot);                          \
+		uint64_t gate_a1_ = (uint64_t)(a1);                            \
 		register struct module_slot *gate_r10_ __asm__("r10") =        \
-			(slot);                                                \
-		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
+			gate_s_;                                               \
+		register uint64_t gate_rsi_ __asm__("rsi") = gate_a1_;         \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
 				 : "=a"(gate_ret_), "+r"(gate_r10_),           \
@@ -241,10 +251,12 @@ extern const struct module_exports module_exports_libos;
 
 #define MODULE_GATE_CALL2(slot, off, a1, a2)                                   \
 	({                                                                     \
+		struct module_slot *gate_s_ = (slot);                          \
+		uint64_t gate_a1_ = (uint64_t)(a1), gate_a2_ = (uint64_t)(a2); \
 		register struct module_slot *gate_r10_ __asm__("r10") =        \
-			(slot);                                                \
-		register uint64_t gate_rsi_ __asm__("rsi") = (uint64_t)(a1);   \
-		register uint64_t gate_rdx_ __asm__("rdx") = (uint64_t)(a2);   \
+			gate_s_;                                               \
+		register uint64_t gate_rsi_ __asm__("rsi") = gate_a1_;         \
+		register uint64_t gate_rdx_ __asm__("rdx") = gate_a2_;         \
 		int64_t gate_ret_;                                             \
 		__asm__ volatile(MODULE_GATE_ASM_                              \
 				 : "=a"(gate_ret_), "+r"(gate_r10_),           \

@@ -940,6 +940,27 @@ static void test_libos_impl_swaps(void **state)
 	}
 }
 
+/* Arguments that are calls: they must not clobber the gate's registers. */
+static __attribute__((noinline)) uint64_t through_call(uint64_t x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)x);
+	return strtoull(buf, NULL, 10);
+}
+
+static void test_gate_args_with_calls(void **state)
+{
+	uint64_t v = 0;
+
+	slot_setup(state);
+	assert_int_equal(kv_put(through_call(4242), through_call(17)), 0);
+	assert_int_equal(kv_get(through_call(4242), &v), 0);
+	assert_int_equal(v, 17);
+	assert_int_equal(kv_del(through_call(4242)), 0);
+	assert_int_equal(kv_count(), 100);
+}
+
 static void test_slot_fini(void **state)
 {
 	slot_setup(state);
@@ -964,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_fallback_and_refusal),
 		cmocka_unit_test(test_libos_impl_swaps),
+		cmocka_unit_test(test_gate_args_with_calls),
 		cmocka_unit_test(test_slot_fini),
 	};
 
