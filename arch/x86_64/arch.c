@@ -20,6 +20,16 @@ void arch_console_write(const char *s, size_t len)
 	serial_write(s, len);
 }
 
+bool arch_aux_present(void)
+{
+	return serial_aux_present();
+}
+
+size_t arch_aux_read(char *buf, size_t len)
+{
+	return serial_aux_read(buf, len);
+}
+
 void arch_irq_disable(void)
 {
 	cli();

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <arch/arch.h>
+#include <exo/abi.h>
 #include <exo/errors.h>
 
 #include "env/env.h"
@@ -74,4 +75,31 @@ int64_t sys_console_write(uint64_t ubuf, uint64_t len, uint64_t a2,
 	}
 	arch_console_write(buf, len);
 	return (int64_t)len;
+}
+
+/*
+ * The auxiliary serial line (COM2) as a byte source, for init only: it is
+ * how images arrive from the host while the system runs (scripts/hotload).
+ * Never blocks; the caller polls. The buffer lies in one page, so it is
+ * checked whole before a byte is taken from the line.
+ */
+int64_t sys_aux_read(uint64_t ubuf, uint64_t len, uint64_t a2, uint64_t a3,
+		     uint64_t a4, uint64_t a5)
+{
+	char *buf;
+
+	if (curenv->parent != 0) {
+		return EXO_ERR_DENIED;
+	}
+	if (len == 0 || len > EXO_PAGE_SIZE) {
+		return len ? EXO_ERR_TOO_BIG : 0;
+	}
+	buf = user_ptr(curenv, ubuf, len);
+	if (!buf) {
+		return EXO_ERR_FAULT;
+	}
+	if (!arch_aux_present()) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	return (int64_t)arch_aux_read(buf, len);
 }

@@ -86,6 +86,24 @@ typedef int (*page_fault_hook_fn)(struct exo_upcall_frame *frame);
 int set_page_fault_hook(page_fault_hook_fn hook);
 
 /*
+ * An upcall filter runs before every hook and handler above, for faults
+ * and preemptions alike. Returning 1 means it dealt with the upcall
+ * (typically by rewriting frame->regs to resume elsewhere) and nothing
+ * else runs; 0 passes the upcall on.
+ */
+typedef int (*upcall_filter_fn)(struct exo_upcall_frame *frame);
+
+/*
+ * Install @filter (the module framework's, module_upcall), registering
+ * both upcall entries and the exception stack as needed. A fault the
+ * filter passes on, with nothing else to take it, ends the environment
+ * as if no handler were installed; a preemption it passes on just
+ * resumes.
+ * Return: 0 or EXO_ERR_*.
+ */
+int set_upcall_filter(upcall_filter_fn filter);
+
+/*
  * Is @va one of the runtime's per-environment pages (exception stack,
  * scratch windows, spawn_fn's child stacks), which a copy of the address
  * space must not share?

@@ -31,6 +31,20 @@ struct libos_impl {
 	void *self; /* the instance passed as every op's first argument */
 	int (*init)(void *self); /* optional: 0 or EXO_ERR_* */
 	int priority; /* LIBOS_PRIO_DEFAULT or LIBOS_PRIO_APP */
+	/*
+	 * Optional, for an implementation a gated slot may swap in and out
+	 * (module_desc_of_impl in <libos/module_slot.h>); the entry points
+	 * mean what they mean in struct module_desc (<libos/module.h>).
+	 */
+	uint16_t impl_major, impl_minor, impl_patch;
+	uint16_t state_version, state_min; /* 0: keeps no state */
+	int (*quiesce)(void *self);
+	int64_t (*export_state)(void *self, uint16_t version, void *buf,
+				uint64_t cap);
+	int (*import_state)(void *self, uint16_t version, const void *buf,
+			    uint64_t len);
+	int (*health)(void *self);
+	void (*fini)(void *self);
 };
 
 #define LIBOS_PRIO_DEFAULT 0 /* the libOS's own implementation */

@@ -20,20 +20,25 @@
 static fault_handler_fn fault_fn, preempt_fn;
 static upcall_hook_fn preempt_hook, fault_filter;
 static page_fault_hook_fn page_hook;
+static upcall_filter_fn filter_fn;
 
 void libos_upcall(struct exo_upcall_frame *f);
 static int register_upcalls(uint64_t env);
 
 /*
- * Who sees an upcall, in order: for a page fault the pager's hook, then
- * for any fault the runtime's filter (the threads'), then the program's
- * fault handler; for a lost slice the threads' hook, else the program's
- * preemption handler.
+ * Who sees an upcall, in order: the upcall filter (the module
+ * framework's: faults inside modules, overrunning module calls); then for
+ * a page fault the pager's hook, for any fault the fault filter (the
+ * threads'), then the program's fault handler; for a lost slice the
+ * threads' hook, else the program's preemption handler.
  */
 void libos_upcall(struct exo_upcall_frame *f)
 {
 	int r;
 
+	if (filter_fn && filter_fn(f)) {
+		return; /* the filter rewrote the frame to resume elsewhere */
+	}
 	if (f->kind == EXO_UPCALL_FAULT) {
 		if (f->vector == 14 && page_hook) {
 			r = page_hook(f);
@@ -55,7 +60,8 @@ void libos_upcall(struct exo_upcall_frame *f)
 			 * without a handler.
 			 */
 			exo_env_set_upcall(EXO_ENV_SELF, 0,
-					   (preempt_fn || preempt_hook)
+					   (preempt_fn || preempt_hook ||
+					    filter_fn)
 						   ? (uint64_t)exo_upcall_entry
 						   : 0,
 					   XSTACK_TOP, 0, 0);
@@ -97,8 +103,8 @@ int map_anon(uint64_t va, uint64_t n)
 static int register_upcalls(uint64_t env)
 {
 	uint64_t entry = (uint64_t)exo_upcall_entry;
-	bool faults = fault_fn || fault_filter || page_hook;
-	bool preempts = preempt_fn || preempt_hook;
+	bool faults = fault_fn || fault_filter || page_hook || filter_fn;
+	bool preempts = preempt_fn || preempt_hook || filter_fn;
 
 	return (int)exo_env_set_upcall(env, faults ? entry : 0,
 				       preempts ? entry : 0, XSTACK_TOP, 0, 0);
@@ -154,6 +160,12 @@ int set_page_fault_hook(page_fault_hook_fn hook)
 	return upcall_register();
 }
 
+int set_upcall_filter(upcall_filter_fn filter)
+{
+	filter_fn = filter;
+	return upcall_register();
+}
+
 int runtime_page_private(uint64_t va)
 {
 	return va == SCRATCH_VA ||
@@ -202,7 +214,7 @@ static _Noreturn void child_start(void)
 	 * stack; the kernel's registration is per environment, so renew it.
 	 */
 	if ((fault_fn || preempt_fn || fault_filter || preempt_hook ||
-	     page_hook) &&
+	     page_hook || filter_fn) &&
 	    upcall_register()) {
 		exit(EXO_ERR_FAULT);
 	}

@@ -16,6 +16,12 @@ void arch_early_init(void);
 /* Write @len bytes to the console; "\n" becomes "\r\n". */
 void arch_console_write(const char *s, size_t len);
 
+/* Is there an auxiliary serial line (COM2)? */
+bool arch_aux_present(void);
+
+/* Up to @len bytes that arrived on it, without waiting: how many. */
+size_t arch_aux_read(char *buf, size_t len);
+
 /*
  * Start the periodic timer at @hz (PIT through the legacy PIC) and measure
  * the time-stamp counter against it. Enables interrupts.
