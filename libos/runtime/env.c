@@ -26,19 +26,18 @@ void libos_upcall(struct exo_upcall_frame *f);
 static int register_upcalls(uint64_t env);
 
 /*
- * Who sees an upcall, in order: the upcall filter (the module
- * framework's: faults inside modules, overrunning module calls); then for
- * a page fault the pager's hook, for any fault the fault filter (the
- * threads'), then the program's fault handler; for a lost slice the
- * threads' hook, else the program's preemption handler.
+ * Who sees an upcall, in order. A fault: for a page fault the pager's
+ * hook first (demand-zero and copy-on-write faults are not errors, even
+ * inside a module), then the upcall filter (the module framework's:
+ * faults inside modules), the fault filter (the threads': stack guards),
+ * and the program's fault handler. A lost slice: the upcall filter (the
+ * modules' watchdog), then the threads' hook, else the program's
+ * preemption handler.
  */
 void libos_upcall(struct exo_upcall_frame *f)
 {
 	int r;
 
-	if (filter_fn && filter_fn(f)) {
-		return; /* the filter rewrote the frame to resume elsewhere */
-	}
 	if (f->kind == EXO_UPCALL_FAULT) {
 		if (f->vector == 14 && page_hook) {
 			r = page_hook(f);
@@ -48,6 +47,9 @@ void libos_upcall(struct exo_upcall_frame *f)
 			if (r < 0) {
 				exit(r);
 			}
+		}
+		if (filter_fn && filter_fn(f)) {
+			return; /* it rewrote the frame to resume elsewhere */
 		}
 		if (fault_filter && fault_filter(f)) {
 			return;
@@ -68,6 +70,8 @@ void libos_upcall(struct exo_upcall_frame *f)
 			return;
 		}
 		r = fault_fn(f);
+	} else if (filter_fn && filter_fn(f)) {
+		return;
 	} else if (preempt_hook) {
 		r = preempt_hook(f);
 	} else if (preempt_fn) {
