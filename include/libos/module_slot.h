@@ -14,8 +14,8 @@
  *					     key, value, 0);
  *	}
  *
- * The gate pushes a three-word resume record (struct module_call) on the
- * caller's stack and links it into the chain of active calls, checks that
+ * The gate pushes a resume record (struct module_call) on the caller's
+ * stack and links it into the chain of active calls, checks that
  * the gate is open, and calls the op with the slot's instance. If the
  * module faults, or overruns its time budget (the watchdog), the libOS
  * exception handler resumes the caller right after the call with
@@ -30,9 +30,9 @@
  * live across it are kept in the caller's frame. Ops therefore return
  * their result in rax as a status or count (negative EXO_ERR_* on
  * failure), and take at most three arguments after the instance. Callers
- * must be built without a red zone (the libOS flags are), and the gate
- * does not realign the stack: module code is built -mgeneral-regs-only and
- * must not depend on 16-byte stack alignment.
+ * must be built without a red zone (the libOS flags are). The gate pushes
+ * four words, so the op starts with the stack aligned as the ABI wants
+ * whenever the caller's was; it does not realign a misaligned one.
  *
  * A swap drains a slot by waiting until no record in any thread's chain
  * names it. One thread of control per environment today: the chain
@@ -62,8 +62,9 @@ struct module_gate {
 };
 
 /*
- * A resume record. The gate pushes the first three words (prev on top);
- * the resume address is the return address of its call of the op, just
+ * A resume record. The gate pushes the first three words (prev on top),
+ * above them a padding word that keeps the stack's alignment; the resume
+ * address is the return address of its call of the op, just
  * below the record, and must be one of the gate sites the build recorded
  * (section module_gate_sites). module_guard fills a whole record.
  */
@@ -165,8 +166,9 @@ extern const struct module_exports module_exports_libos;
  * EXO_ERR_STATE when the slot is refused, EXO_ERR_NOSYS when the serving
  * module lacks the op, or an error of healing.
  *
- * Through an open gate: push the record (rbp, slot, the chain's head),
- * link it, call the op from s->ops with s->self, unlink, drop the record.
+ * Through an open gate: push the record (padding, rbp, slot, the chain's
+ * head), link it, call the op from s->ops with s->self, unlink, drop the
+ * record: nine instructions over a direct call.
  * A gate that is not open has s->ops pointing at a table whose every entry
  * is module_gate_closed_op (gate.S), which waits, heals or refuses, then
  * goes on to the real op or returns the error; so the open path has no
@@ -175,6 +177,7 @@ extern const struct module_exports module_exports_libos;
 /* The gate's instructions; its resume address and op offset are recorded
  * in section module_gate_sites. */
 #define MODULE_GATE_ASM_                                                       \
+	"sub $8, %%rsp\n\t"                                                    \
 	"push %%rbp\n\t"                                                       \
 	"push %%r10\n\t"                                                       \
 	"pushq module_call_top(%%rip)\n\t"                                     \
@@ -183,7 +186,7 @@ extern const struct module_exports module_exports_libos;
 	"mov 8(%%r10), %%r11\n\t"                                              \
 	"call *%c[op](%%r11)\n"                                                \
 	"1:\tpopq module_call_top(%%rip)\n\t"                                  \
-	"add $16, %%rsp\n\t"                                                   \
+	"add $24, %%rsp\n\t"                                                   \
 	".pushsection module_gate_sites, \"aw\"\n\t"                           \
 	".balign 8\n\t"                                                        \
 	".quad 1b, %c[op]\n\t"                                                 \

@@ -649,13 +649,16 @@ static void retire(struct module_slot *s, struct module_inst *i)
 	guarded_fini(s, i);
 }
 
-/* Replace the serving module by @to (revived from state), closed gate. */
+/*
+ * Replace the serving module by @to (revived from state); the gate has been
+ * closed since @closed_at (cycles), which makes the downtime reported.
+ */
 static int replace_by(struct module_slot *s, struct module_inst *to,
-		      const char *what, struct module_swap_report *r)
+		      const char *what, struct module_swap_report *r,
+		      uint64_t closed_at)
 {
 	struct module_inst old = s->cur;
 	char a[64], b[64];
-	uint64_t t0 = module_sys->cycles();
 	int err;
 
 	if (!to->live) {
@@ -674,9 +677,11 @@ static int replace_by(struct module_slot *s, struct module_inst *to,
 		module_image_unload(old.image);
 		free(old.image);
 	}
-	r->downtime = module_sys->cycles() - t0;
-	hlog(s, "module: %s: %s %s -> %s", s->want.iface, what, a,
-	     inst_name(&s->cur, b, sizeof(b)));
+	r->downtime = module_sys->cycles() - closed_at;
+	r->total = r->downtime;
+	hlog(s, "module: %s: %s %s -> %s: downtime %lu cycles", s->want.iface,
+	     what, a, inst_name(&s->cur, b, sizeof(b)),
+	     (unsigned long)r->downtime);
 	return 0;
 }
 
@@ -691,7 +696,7 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 	struct module_inst to = s->prev;
 	uint32_t st = s->gate.state;
 	void *blob = NULL;
-	uint64_t size;
+	uint64_t size, t0;
 	uint16_t v;
 	int err;
 
@@ -699,8 +704,9 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 	if (!to.desc) {
 		return fail(r, EXO_ERR_NOT_FOUND, "no previous module");
 	}
+	t0 = module_sys->cycles();
 	set_state(s, MODULE_GATE_CLOSED);
-	err = drain(s, module_sys->cycles());
+	err = drain(s, t0);
 	if (err) {
 		set_state(s, st);
 		return fail(r, err, "callers did not drain");
@@ -719,7 +725,7 @@ static int rollback(struct module_slot *s, struct module_swap_report *r,
 		}
 	}
 	s->prev = (struct module_inst){ 0 };
-	err = replace_by(s, &to, "rollback", r);
+	err = replace_by(s, &to, "rollback", r, t0);
 	if (err) {
 		s->prev = to;
 		set_state(s, MODULE_GATE_HEAL);
@@ -789,11 +795,12 @@ static int end_window(struct module_slot *s)
 static int heal(struct module_slot *s)
 {
 	struct module_swap_report r;
+	uint64_t t0 = module_sys->cycles();
 	char a[64];
 	int level, err = EXO_ERR_STATE;
 
 	set_state(s, MODULE_GATE_CLOSED);
-	if (drain(s, module_sys->cycles())) {
+	if (drain(s, t0)) {
 		set_state(s, MODULE_GATE_HEAL);
 		return EXO_ERR_BUSY;
 	}
@@ -836,9 +843,10 @@ static int heal(struct module_slot *s)
 				s->stats.restores++;
 				hlog(s,
 				     "module: %s: restored %s from its last "
-				     "state",
-				     s->want.iface,
-				     inst_name(&i, a, sizeof(a)));
+				     "state: downtime %lu cycles",
+				     s->want.iface, inst_name(&i, a, sizeof(a)),
+				     (unsigned long)(module_sys->cycles() -
+						     t0));
 				break;
 			}
 		} else if (level == 2 && s->prev.desc) {
@@ -849,7 +857,7 @@ static int heal(struct module_slot *s)
 		} else if (level == 3 && s->builtin &&
 			   s->cur.desc != s->builtin) {
 			i.desc = s->builtin;
-			err = replace_by(s, &i, "fallback to built-in", &r);
+			err = replace_by(s, &i, "fallback to built-in", &r, t0);
 			if (!err) {
 				s->stats.fallbacks++;
 				break;

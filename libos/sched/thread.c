@@ -66,10 +66,14 @@ static uint64_t switches, preemptions;
 static uint32_t tls_keys;
 static struct sched_obj sleep_obj = { .kind = SCHED_OBJ_SLEEP };
 
-/* Stack slots: free ones (LIFO, so mapped ones are reused first). */
-static struct thread *slot_thread[THREAD_MAX];
-static uint64_t slot_mapped[THREAD_MAX]; /* bytes mapped at the top */
-static uint32_t slot_free[THREAD_MAX], nslot_free, slots_used;
+/*
+ * Stack slots: free ones (LIFO, so mapped ones are reused first). The
+ * tables come from the heap when threads start, so that programs without
+ * threads do not carry (and zero) them.
+ */
+static struct thread **slot_thread;
+static uint64_t *slot_mapped; /* bytes mapped at the top */
+static uint32_t *slot_free, nslot_free, slots_used;
 
 /*
  * The policy, as bound in the "sched" slot: looked up at each use, like
@@ -252,6 +256,9 @@ static int on_fault(struct exo_upcall_frame *f)
 	    f->addr >= THREAD_STACKS_BASE + (uint64_t)THREAD_MAX * SLOT) {
 		return 0;
 	}
+	if (!slot_thread) {
+		return 0;
+	}
 	slot = (f->addr - THREAD_STACKS_BASE) / SLOT;
 	t = slot_thread[slot];
 	top = THREAD_STACKS_BASE + (slot + 1) * SLOT;
@@ -283,6 +290,18 @@ static int start_slow(void)
 	sched_stats(policy(), &st);
 	if (st.threads) {
 		return EXO_ERR_STATE;
+	}
+	if (!slot_thread) {
+		slot_thread = calloc(THREAD_MAX, sizeof(*slot_thread));
+		slot_mapped = calloc(THREAD_MAX, sizeof(*slot_mapped));
+		slot_free = calloc(THREAD_MAX, sizeof(*slot_free));
+		if (!slot_thread || !slot_mapped || !slot_free) {
+			free(slot_thread);
+			free(slot_mapped);
+			free(slot_free);
+			slot_thread = NULL;
+			return EXO_ERR_NO_MEMORY;
+		}
 	}
 	memset(&main_thread, 0, sizeof(main_thread));
 	main_thread.id = 1;
