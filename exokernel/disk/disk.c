@@ -110,6 +110,8 @@ static void complete(struct request *r, int status)
 	struct client *c;
 
 	if (!e) {
+		log_debug("disk", "request of ended environment %x done",
+			  r->owner);
 		return;
 	}
 	c = client_of(e);
