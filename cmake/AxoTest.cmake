@@ -69,7 +69,7 @@ function(axo_add_qemu_test name)
     list(APPEND args --disk ${disk}:${T_DISK})
   endif()
   if(T_AFTER)
-    list(APPEND args --after "DISK=${disk}; ${T_AFTER}")
+    list(APPEND args --after "${T_AFTER}")
   endif()
   get_target_property(iso ${T_IMAGE} AXO_ISO)
   add_test(NAME qemu.${name}
