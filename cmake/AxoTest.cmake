@@ -37,15 +37,16 @@ endfunction()
 
 # axo_add_qemu_test(NAME IMAGE iso-target [TIMEOUT s] [EXIT pass|fail|panic]
 #                   [EXPECT regex...] [REJECT regex...] [QEMU_ARGS arg...]
-#                   [DISK size] [AFTER command])
+#                   [DISK size [DISK_OPTIONS opts]] [AFTER command])
 # Boots the image headless with a timeout and judges the serial output and
 # the isa-debug-exit code. A timeout is always a failure. QEMU_ARGS go to
 # QEMU as they are. DISK attaches a virtio disk of that size (e.g. 64M),
-# made fresh and zeroed in the build directory as NAME.disk each run;
+# made fresh and zeroed in the build directory as NAME.disk each run, with
+# DISK_OPTIONS added to QEMU's -drive (e.g. throttling.iops-total=100);
 # AFTER is a shell command run once the guest is done (the disk's path is
 # in $DISK), whose failure fails the test.
 function(axo_add_qemu_test name)
-  cmake_parse_arguments(T "" "IMAGE;TIMEOUT;EXIT;DISK;AFTER"
+  cmake_parse_arguments(T "" "IMAGE;TIMEOUT;EXIT;DISK;DISK_OPTIONS;AFTER"
     "EXPECT;REJECT;QEMU_ARGS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 60)
@@ -67,6 +68,9 @@ function(axo_add_qemu_test name)
   set(disk ${CMAKE_CURRENT_BINARY_DIR}/${name}.disk)
   if(T_DISK)
     list(APPEND args --disk ${disk}:${T_DISK})
+  endif()
+  if(T_DISK_OPTIONS)
+    list(APPEND args --disk-options ${T_DISK_OPTIONS})
   endif()
   if(T_AFTER)
     list(APPEND args --after "${T_AFTER}")

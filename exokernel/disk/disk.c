@@ -16,7 +16,9 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <arch/mmu.h>
 #include <arch/pci.h>
 #include <exo/abi.h>
 #include <exo/errors.h>
@@ -53,6 +55,7 @@ struct client {
 	struct exo_disk_completion done[EXO_DISK_QUEUE];
 };
 
+static struct vblk dev;
 static bool present;
 static uint64_t device_blocks;
 static struct request reqs[VBLK_SLOTS];
@@ -72,12 +75,78 @@ static struct client *client_of(struct env *e)
 	return c;
 }
 
+/* The machine, for the driver. */
+
+static uint32_t hw_pci_read32(void *ctx, uint8_t d, uint8_t f, uint8_t off)
+{
+	return arch_pci_read32(0, d, f, off);
+}
+
+static void hw_pci_write32(void *ctx, uint8_t d, uint8_t f, uint8_t off,
+			   uint32_t v)
+{
+	arch_pci_write32(0, d, f, off, v);
+}
+
+static uint32_t hw_io_read(void *ctx, uint16_t port, int size)
+{
+	return size == 1   ? arch_io_read8(port)
+	       : size == 2 ? arch_io_read16(port)
+			   : arch_io_read32(port);
+}
+
+static void hw_io_write(void *ctx, uint16_t port, int size, uint32_t v)
+{
+	if (size == 1) {
+		arch_io_write8(port, (uint8_t)v);
+	} else if (size == 2) {
+		arch_io_write16(port, (uint16_t)v);
+	} else {
+		arch_io_write32(port, v);
+	}
+}
+
+static void hw_barrier(void *ctx)
+{
+	arch_dma_barrier();
+}
+
+static void hw_irq_unmask(void *ctx, unsigned irq)
+{
+	arch_irq_unmask(irq);
+}
+
+static void *hw_alloc_pages(void *ctx, uint32_t n, paddr_t *pa)
+{
+	void *va;
+
+	if (frame_alloc_contig(&kframes, n, 1, FRAME_OWNER_KERNEL, pa)) {
+		return NULL;
+	}
+	va = phys_to_virt(*pa);
+	memset(va, 0, (size_t)n * FRAME_SIZE);
+	return va;
+}
+
+static void request_done(void *ctx, uint32_t slot, int status);
+
+static const struct vblk_hw kernel_hw = {
+	.pci_read32 = hw_pci_read32,
+	.pci_write32 = hw_pci_write32,
+	.io_read = hw_io_read,
+	.io_write = hw_io_write,
+	.barrier = hw_barrier,
+	.irq_unmask = hw_irq_unmask,
+	.alloc_pages = hw_alloc_pages,
+	.done = request_done,
+};
+
 void disk_init(void)
 {
-	if (vblk_init()) {
+	if (vblk_init(&dev, &kernel_hw)) {
 		return;
 	}
-	device_blocks = vblk_sectors() / SECTORS_PER_BLOCK;
+	device_blocks = dev.sectors / SECTORS_PER_BLOCK;
 	present = device_blocks != 0;
 }
 
@@ -98,7 +167,7 @@ bool disk_busy(void)
 
 void kernel_irq(unsigned irq)
 {
-	if (!vblk_interrupt(irq)) {
+	if (!vblk_interrupt(&dev, irq)) {
 		log_warn("trap", "unexpected IRQ %u", irq);
 	}
 }
@@ -110,8 +179,8 @@ static void complete(struct request *r, int status)
 	struct client *c;
 
 	if (!e) {
-		log_debug("disk", "request of ended environment %x done",
-			  r->owner);
+		log_info("disk", "a request of ended environment %x completed",
+			 r->owner);
 		return;
 	}
 	c = client_of(e);
@@ -122,7 +191,7 @@ static void complete(struct request *r, int status)
 	ipc_notify(e, EXO_NOTIFY_DISK);
 }
 
-void vblk_done(uint32_t slot, int status)
+static void request_done(void *ctx, uint32_t slot, int status)
 {
 	struct request *r = &reqs[slot];
 
@@ -247,7 +316,7 @@ int64_t sys_disk_submit(uint64_t slot, uint64_t op, uint64_t block,
 
 	/* Commit: nothing below can fail. */
 	cl->inflight++;
-	if (op == EXO_DISK_FLUSH && !vblk_has_flush()) {
+	if (op == EXO_DISK_FLUSH && !dev.flush) {
 		/* No write cache: completed writes are durable already. */
 		struct request now = { .owner = curenv->id, .tag = tag };
 
@@ -263,8 +332,8 @@ int64_t sys_disk_submit(uint64_t slot, uint64_t op, uint64_t block,
 		frame_ref(&kframes, pages[i]);
 	}
 	nbusy++;
-	vblk_start(s, type, (c->object + block) * SECTORS_PER_BLOCK, r->pages,
-		   r->npages);
+	vblk_start(&dev, s, type, (c->object + block) * SECTORS_PER_BLOCK,
+		   r->pages, r->npages);
 	return 0;
 }
 
