@@ -242,9 +242,11 @@ static inline struct fs_type *fs_current(void)
 	return impl ? (struct fs_type *)impl->self : NULL;
 }
 
-/* The two types of the libOS, whichever is in the slot. */
+/* The two types of the libOS, whichever is in the slot, and their ops. */
 extern struct fs_type fs_ram_type;
 extern struct fs_type fs_journal_type;
+extern const struct fs_type_ops fs_ram_type_ops;
+extern const struct fs_type_ops fs_journal_type_ops;
 
 static inline int fs_mount(struct fs_type *t, struct blockdev *bd,
 			   const struct fs_mount_opts *opts, struct fs **out)

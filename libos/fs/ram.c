@@ -822,13 +822,14 @@ static int ram_mount(struct fs_type *t, struct blockdev *bd,
 	return 0;
 }
 
-static const struct fs_type_ops ram_type_ops = {
+const struct fs_type_ops fs_ram_type_ops = {
 	.mount = ram_mount,
 };
 
 struct fs_type fs_ram_type = {
-	.ops = &ram_type_ops,
+	.ops = &fs_ram_type_ops,
 	.name = "fs.ram",
 };
 
-FS_IMPL(ram_impl, "fs.ram", &fs_ram_type, &ram_type_ops, LIBOS_PRIO_DEFAULT);
+FS_IMPL(ram_impl, "fs.ram", &fs_ram_type, &fs_ram_type_ops,
+	LIBOS_PRIO_DEFAULT);
