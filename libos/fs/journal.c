@@ -775,7 +775,7 @@ static int64_t file_write(struct jfs *j, uint32_t ino, struct jfs_inode *ip,
 		}
 		if (at == 0 && n - done >= BS) {
 			/* Whole blocks: map a contiguous run, write it direct. */
-			uint32_t first = 0;
+			uint32_t first = 0, extra = 0;
 
 			while (count < run_max && n - done >= (count + 1) * BS) {
 				err = bmap(j, ip, lb + count, 1, &blk, &fresh);
@@ -785,6 +785,11 @@ static int64_t file_write(struct jfs *j, uint32_t ino, struct jfs_inode *ip,
 				if (count == 0) {
 					first = blk;
 				} else if (blk != first + count) {
+					/*
+					 * Mapped already: it is written with
+					 * this run, before any commit point.
+					 */
+					extra = blk;
 					break;
 				}
 				count++;
@@ -793,22 +798,31 @@ static int64_t file_write(struct jfs *j, uint32_t ino, struct jfs_inode *ip,
 				goto full;
 			}
 			err = blockdev_write(j->bd, first, count, in + done);
+			if (!err && extra) {
+				err = blockdev_write(j->bd, extra, 1,
+						     in + done +
+							     (size_t)count * BS);
+			}
 			if (err) {
 				err = fail(j, err);
 				break;
 			}
 			j->data_unflushed = 1;
-			for (uint32_t i = 0; i < count; i++) {
-				struct bcache_buf *c =
-					bcache_lookup(&j->cache, first + i);
+			for (uint32_t i = 0; i <= count; i++) {
+				uint32_t blkno = i < count ? first + i : extra;
+				struct bcache_buf *c;
 
+				if (blkno == 0) {
+					continue;
+				}
+				c = bcache_lookup(&j->cache, blkno);
 				if (c && c->valid) {
 					memcpy(c->data, in + done + (size_t)i * BS,
 					       BS);
 					c->dirty = 0;
 				}
 			}
-			done += (size_t)count * BS;
+			done += (size_t)(count + (extra ? 1 : 0)) * BS;
 		} else {
 			struct bcache_buf *b;
 			size_t k = BS - at;
