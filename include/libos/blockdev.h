@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The block-device interface: what file systems and the buffer cache are
- * written against. A block device is an array of BLOCKDEV_BLOCK_SIZE-byte
- * blocks numbered 0..nblocks-1; implementations embed struct blockdev
- * first (a disk extent: <libos/disk.h>; a file on the host in tests).
+ * A block device: 4096-byte blocks numbered 0..nblocks-1. The disk layer
+ * provides one over a disk extent; file systems and the buffer cache use
+ * it; host tools and tests provide their own over a file or memory.
  */
 #ifndef LIBOS_BLOCKDEV_H
 #define LIBOS_BLOCKDEV_H
@@ -14,7 +13,6 @@
 
 #define BLOCKDEV_BLOCK_SIZE 4096u
 
-/* A block device: 4096-byte blocks numbered 0..nblocks-1. */
 struct blockdev;
 
 struct blockdev_ops {
@@ -27,11 +25,12 @@ struct blockdev_ops {
 		    void *buf);
 	/*
 	 * Write @count blocks at @block from @buf. Completes when the device
-	 * has the data (not necessarily durable until flush).
+	 * has the data (not necessarily durable until flush). Errors as
+	 * read.
 	 */
 	int (*write)(struct blockdev *bd, uint64_t block, uint32_t count,
 		     const void *buf);
-	/* Make every completed write durable (a write barrier). */
+	/* Make every completed write durable (a write barrier). 0 or EXO_ERR_IO. */
 	int (*flush)(struct blockdev *bd);
 };
 
