@@ -212,8 +212,8 @@ int64_t sys_disk_info(uint64_t slot, uint64_t uinfo, uint64_t a2, uint64_t a3,
 {
 	struct exo_disk_info info;
 	struct cap *c;
-	int err = cap_lookup(&kcaps, curenv->id, (int64_t)slot, EXO_CAP_DISK,
-			     0, &c);
+	int err = cap_lookup(&kcaps, curenv->id, (int64_t)slot, EXO_CAP_DISK, 0,
+			     &c);
 
 	if (err) {
 		return err;
@@ -237,8 +237,8 @@ int64_t sys_disk_derive(uint64_t slot, uint64_t to_id, uint64_t off,
 	if (rights & ~(uint64_t)EXO_CAP_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	return cap_derive_extent(&kcaps, curenv->id, (int64_t)slot, to->id,
-				 off, count, (uint16_t)rights);
+	return cap_derive_extent(&kcaps, curenv->id, (int64_t)slot, to->id, off,
+				 count, (uint16_t)rights);
 }
 
 int64_t sys_disk_submit(uint64_t slot, uint64_t op, uint64_t block,
@@ -337,8 +337,8 @@ int64_t sys_disk_submit(uint64_t slot, uint64_t op, uint64_t block,
 	return 0;
 }
 
-int64_t sys_disk_complete(uint64_t ubuf, uint64_t max, uint64_t a2,
-			  uint64_t a3, uint64_t a4, uint64_t a5)
+int64_t sys_disk_complete(uint64_t ubuf, uint64_t max, uint64_t a2, uint64_t a3,
+			  uint64_t a4, uint64_t a5)
 {
 	struct client *cl = client_of(curenv);
 	uint32_t n;

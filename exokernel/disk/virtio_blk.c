@@ -77,9 +77,9 @@ static int find(struct vblk *v, uint8_t *d_out, uint8_t *f_out,
 			if ((id & 0xffff) == 0xffff) {
 				continue;
 			}
-			if (f == 0 && (hw->pci_read32(hw->ctx, d, 0,
-						      PCI_HEADER) >>
-				       16) & 0x80) {
+			if (f == 0 &&
+			    (hw->pci_read32(hw->ctx, d, 0, PCI_HEADER) >> 16) &
+				    0x80) {
 				nfn = 8; /* multi-function */
 			}
 			if ((id & 0xffff) == VIRTIO_VENDOR &&

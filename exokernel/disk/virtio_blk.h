@@ -37,8 +37,7 @@
 /* What the driver needs of the machine. */
 struct vblk_hw {
 	/* The 32-bit word at @off of function @dev.@fn on PCI bus 0. */
-	uint32_t (*pci_read32)(void *ctx, uint8_t dev, uint8_t fn,
-			       uint8_t off);
+	uint32_t (*pci_read32)(void *ctx, uint8_t dev, uint8_t fn, uint8_t off);
 	void (*pci_write32)(void *ctx, uint8_t dev, uint8_t fn, uint8_t off,
 			    uint32_t v);
 	/* Port I/O of @size (1, 2 or 4) bytes. */

@@ -18,7 +18,10 @@
  *    flight itself, completions collected by tag.
  * Waiting sleeps in ipc_recv until the kernel's EXO_NOTIFY_DISK
  * notification; IPC calls that arrive meanwhile are refused with
- * EXO_ERR_BUSY. Not thread-safe.
+ * EXO_ERR_BUSY. Not thread-safe. The library collects this environment's
+ * completions itself: a program that also calls exo_disk_submit or
+ * exo_disk_complete directly may see its completions taken by the other
+ * side.
  */
 #ifndef LIBOS_DISK_H
 #define LIBOS_DISK_H

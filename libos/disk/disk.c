@@ -72,6 +72,18 @@ static void sleep_for_notification(void)
 }
 
 /*
+ * Keep a completion of the caller's for disk_wait. There can be at most
+ * EXO_DISK_QUEUE of disk_submit's; more only if the caller also submits
+ * behind the library's back, and then the newest are dropped.
+ */
+static void keep(const struct exo_disk_completion *c)
+{
+	if (nkept < EXO_DISK_QUEUE) {
+		kept[nkept++] = *c;
+	}
+}
+
+/*
  * Collect completions from the kernel: library ones for transfer @want
  * go to @out (up to @max; the count is returned), the caller's are kept.
  * With @block, sleep until at least one of the wanted kind arrived.
@@ -88,7 +100,7 @@ static uint32_t collect(uint64_t want, struct exo_disk_completion *out,
 				      0);
 		for (int64_t i = 0; i < r; i++) {
 			if (!(got[i].tag & DISK_TAG_LIBRARY)) {
-				kept[nkept++] = got[i];
+				keep(&got[i]);
 			} else if (n < max &&
 				   got[i].tag >> TAG_SEQ_SHIFT == want) {
 				out[n++] = got[i];
@@ -128,8 +140,8 @@ struct flight {
  * started, what is in flight is waited for, and the first error is
  * returned.
  */
-static int transfer(struct disk *d, uint32_t op, uint64_t block,
-		    uint32_t count, uint8_t *buf)
+static int transfer(struct disk *d, uint32_t op, uint64_t block, uint32_t count,
+		    uint8_t *buf)
 {
 	struct flight fl[DISK_DEPTH] = { 0 };
 	bool direct = ((uint64_t)buf & (BLOCK - 1)) == 0;
@@ -173,13 +185,11 @@ static int transfer(struct disk *d, uint32_t op, uint64_t block,
 			if (!direct && op == EXO_DISK_WRITE) {
 				memcpy(p, user, (size_t)nb * BLOCK);
 			}
-			r = exo_disk_submit((uint64_t)d->slot, op,
-					    block + (uint64_t)next * CHUNK, nb,
-					    (uint64_t)p,
-					    this_seq << TAG_SEQ_SHIFT |
-						    (uint64_t)next
-							    << TAG_CHUNK_SHIFT |
-						    f);
+			r = exo_disk_submit(
+				(uint64_t)d->slot, op,
+				block + (uint64_t)next * CHUNK, nb, (uint64_t)p,
+				this_seq << TAG_SEQ_SHIFT |
+					(uint64_t)next << TAG_CHUNK_SHIFT | f);
 			if ((r == EXO_ERR_BUSY || r == EXO_ERR_LIMIT) &&
 			    inflight) {
 				break; /* room comes back as requests end */
@@ -204,7 +214,7 @@ static int transfer(struct disk *d, uint32_t op, uint64_t block,
 			}
 			if (!direct && op == EXO_DISK_READ && !err) {
 				memcpy(buf + (uint64_t)fl[f].chunk * CHUNK *
-						     BLOCK,
+						       BLOCK,
 				       (uint8_t *)DISK_STAGING_VA +
 					       (uint64_t)f * CHUNK * BLOCK,
 				       (size_t)fl[f].count * BLOCK);
@@ -222,8 +232,8 @@ static int transfer(struct disk *d, uint32_t op, uint64_t block,
 static int disk_bd_read(struct blockdev *bd, uint64_t block, uint32_t count,
 			void *buf)
 {
-	return transfer(container_of(bd, struct disk, bd), EXO_DISK_READ,
-			block, count, buf);
+	return transfer(container_of(bd, struct disk, bd), EXO_DISK_READ, block,
+			count, buf);
 }
 
 static int disk_bd_write(struct blockdev *bd, uint64_t block, uint32_t count,
@@ -298,7 +308,9 @@ static void take_kept(struct exo_disk_completion *out)
 		kept[i - 1] = kept[i];
 	}
 	nkept--;
-	outstanding--;
+	if (outstanding) {
+		outstanding--;
+	}
 }
 
 int disk_poll(struct exo_disk_completion *out)

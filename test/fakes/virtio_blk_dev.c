@@ -26,8 +26,8 @@ static uint32_t pci_read32(void *ctx, uint8_t d, uint8_t fn, uint8_t off)
 		/* Function 0 of a multi-function slot: some other device. */
 		if (fn == 0 && f->multifunction) {
 			return off == 0x0c ? 0x00800000u
-			       : off == 0 ? 0x70008086u
-					  : 0;
+			       : off == 0  ? 0x70008086u
+					   : 0;
 		}
 		return 0xffffffffu;
 	}
@@ -133,10 +133,10 @@ static void take(struct fake_vblk *f, uint16_t head)
 
 		assert_int_equal(p.len, 4096);
 		assert_int_equal(p.addr % 4096, 0);
-		assert_int_equal(p.flags, VRING_DESC_F_NEXT |
-						  (hdr.type == 0
-							   ? VRING_DESC_F_WRITE
-							   : 0));
+		assert_int_equal(
+			p.flags,
+			VRING_DESC_F_NEXT |
+				(hdr.type == 0 ? VRING_DESC_F_WRITE : 0));
 		assert_int_equal(p.next, i + 2);
 		r->pages[i] = p.addr;
 	}
@@ -164,8 +164,7 @@ uint32_t fake_vblk_process(struct fake_vblk *f, bool reverse)
 	uint32_t n = f->npending;
 
 	for (uint32_t k = 0; k < n; k++) {
-		struct fake_request *r =
-			&f->pending[reverse ? n - 1 - k : k];
+		struct fake_request *r = &f->pending[reverse ? n - 1 - k : k];
 		volatile uint16_t *used =
 			(volatile uint16_t *)(rg + used_offset(f));
 		volatile uint32_t *e = (volatile uint32_t *)(used + 2) +

@@ -53,8 +53,7 @@ static int64_t verify(const uint8_t *p, uint64_t first, uint32_t n,
 }
 
 /* Write @n blocks at @block from @buf + @skew, read back elsewhere. */
-static void round_trip(uint64_t block, uint32_t n, uint32_t skew,
-		       uint64_t seed)
+static void round_trip(uint64_t block, uint32_t n, uint32_t skew, uint64_t seed)
 {
 	uint8_t *src = (uint8_t *)BUF_VA + skew;
 	uint8_t *dst = (uint8_t *)CHECK_VA + skew;

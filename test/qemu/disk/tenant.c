@@ -28,8 +28,8 @@ static void expect_blocks(char name)
 	memset(buf, 0, TENANT_BLOCKS * BLOCKDEV_BLOCK_SIZE);
 	CHECK_EQ(blockdev_read(&d.bd, 0, TENANT_BLOCKS, buf), 0);
 	for (uint32_t b = 0; b < TENANT_BLOCKS; b++) {
-		CHECK_EQ(tenant_block_check(buf + b * BLOCKDEV_BLOCK_SIZE,
-					    name, b),
+		CHECK_EQ(tenant_block_check(buf + b * BLOCKDEV_BLOCK_SIZE, name,
+					    b),
 			 1);
 	}
 }
@@ -71,14 +71,14 @@ int main(int argc, char **argv)
 	step("every way to the peer's blocks is refused");
 	/* Offsets are relative to the extent: the peer's are out of range. */
 	wrap = peer - start; /* wraps when the peer lies below */
-	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_READ, wrap, 1,
-				 BUF_VA, 0),
+	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_READ, wrap, 1, BUF_VA,
+				 0),
 		 EXO_ERR_INVALID);
 	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_WRITE, wrap, 1,
 				 BUF_VA, 0),
 		 EXO_ERR_INVALID);
-	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_WRITE,
-				 TENANT_BLOCKS, 1, BUF_VA, 0),
+	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_WRITE, TENANT_BLOCKS,
+				 1, BUF_VA, 0),
 		 EXO_ERR_INVALID);
 	CHECK_EQ(exo_disk_submit((uint64_t)slot, EXO_DISK_READ,
 				 TENANT_BLOCKS - 1, 2, BUF_VA, 0),
@@ -96,9 +96,9 @@ int main(int argc, char **argv)
 		if (s == slot) {
 			continue;
 		}
-		CHECK_EQ(exo_disk_info((uint64_t)s, (uint64_t)&info, 0, 0, 0,
-				       0),
-			 EXO_ERR_NOT_FOUND);
+		CHECK_EQ(
+			exo_disk_info((uint64_t)s, (uint64_t)&info, 0, 0, 0, 0),
+			EXO_ERR_NOT_FOUND);
 		CHECK_EQ(exo_disk_submit((uint64_t)s, EXO_DISK_READ, 0, 1,
 					 BUF_VA, 0),
 			 EXO_ERR_NOT_FOUND);

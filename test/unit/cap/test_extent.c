@@ -150,9 +150,9 @@ static void test_derive_refused(void **state)
 			 EXO_ERR_INVALID);
 	assert_int_equal(cap_derive_extent(&pool, 1, 0, 2, 5, 0, RWG),
 			 EXO_ERR_INVALID);
-	assert_int_equal(cap_derive_extent(&pool, 1, 0, 2, UINT64_MAX,
-					   UINT64_MAX, RWG),
-			 EXO_ERR_INVALID);
+	assert_int_equal(
+		cap_derive_extent(&pool, 1, 0, 2, UINT64_MAX, UINT64_MAX, RWG),
+		EXO_ERR_INVALID);
 	/* Rights: not an extent's, more than the source's, no GRANT. */
 	assert_int_equal(cap_derive_extent(&pool, 1, 0, 2, 0, 1, EXO_CAP_MAP),
 			 EXO_ERR_INVALID);
@@ -163,9 +163,8 @@ static void test_derive_refused(void **state)
 			 EXO_ERR_NOT_FOUND);
 	assert_int_equal(cap_derive_extent(&pool, 1, -1, 2, 0, 1, EXO_CAP_R),
 			 EXO_ERR_INVALID);
-	assert_int_equal(cap_create(&pool, 1, EXO_CAP_FRAME, EXO_CAP_GRANT,
-				    0x1000),
-			 2);
+	assert_int_equal(
+		cap_create(&pool, 1, EXO_CAP_FRAME, EXO_CAP_GRANT, 0x1000), 2);
 	assert_int_equal(cap_derive_extent(&pool, 1, 2, 2, 0, 1, 0),
 			 EXO_ERR_INVALID);
 	assert_int_equal(cap_derive_extent(&pool, 1, 0, NENV + 1, 0, 1, 0),
