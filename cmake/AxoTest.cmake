@@ -31,7 +31,14 @@ function(axo_add_unit_test name)
       target_link_options(${target} PRIVATE ${AXO_SANITIZE})
     endif()
     add_test(NAME ${testname} COMMAND ${target})
-    set_tests_properties(${testname} PROPERTIES LABELS "unit" TIMEOUT 120)
+    # Sanitizers make a suite several times slower (fs_crash.san takes
+    # 80 s alone on two cores): give that twin more room.
+    set(timeout 120)
+    if(variant STREQUAL san)
+      set(timeout 300)
+    endif()
+    set_tests_properties(${testname} PROPERTIES LABELS "unit"
+      TIMEOUT ${timeout})
   endforeach()
 endfunction()
 
