@@ -51,7 +51,34 @@
  */
 #define PROT_REGION_PAGES 100
 
-#endif
+/*
+ * The raw disk (apps/bench-disk, image img_bench_disk, a scratch virtio
+ * disk of DISK_SCRATCH_MB attached by scripts/bench), through the libOS
+ * block device over the whole disk:
+ *
+ *   disk_read_4k  one 4 KiB block read synchronously (one request, then
+ *                 sleep until its completion is notified), the blocks in
+ *                 order through the first DISK_4K_ITERS of the disk
+ *                 (Linux: pread of 4 KiB with O_DIRECT on /dev/vda)
+ *   disk_write_4k the same, writing
+ *   disk_seq_read_16m
+ *                 reading DISK_SEQ_MB MiB in order, in calls of
+ *                 DISK_SEQ_CALL_BLOCKS blocks (the block device keeps
+ *                 DISK_DEPTH requests of 32 blocks in flight); one
+ *                 operation is the whole 16 MiB (Linux: O_DIRECT pread of
+ *                 1 MiB at a time)
+ *   disk_seq_write_16m
+ *                 the same, writing
+ *
+ * While the CPU sleeps waiting for the device, -icount still advances the
+ * time-stamp counter (one count per virtual nanosecond), so the
+ * "instructions" of these four include the device's time: they are
+ * virtual-time figures, not pure path lengths.
+ */
+#define DISK_SCRATCH_MB 64
+#define DISK_4K_ITERS (2000 / BENCH_SCALE)
+#define DISK_SEQ_MB 16
+#define DISK_SEQ_CALL_BLOCKS 256
 
 /*
  * File-system benchmarks (apps/bench-fs). Until the kernel has a disk
@@ -75,3 +102,5 @@
 #define FS_SEQ_BYTES ((64u << 20) / BENCH_SCALE)
 #define FS_IO_CHUNK (1u << 20)
 #define FS_FSYNC_ITERS (1000 / BENCH_SCALE)
+
+#endif

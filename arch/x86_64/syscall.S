@@ -49,8 +49,12 @@ syscall_entry:
 	incq SYSINFO_SYSCALLS(%r11)
 	cmp syscall_count(%rip), %rax
 	jae 1f
+	lea syscall_table(%rip), %r11
+	mov (%r11, %rax, 8), %r11
+	test %r11, %r11			/* a gap in the numbers */
+	jz 1f
 	mov %r10, %rcx
-	call *syscall_table(, %rax, 8)
+	call *%r11
 	jmp syscall_exit
 1:	mov $-5, %rax			/* EXO_ERR_NOSYS */
 
