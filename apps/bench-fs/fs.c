@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The file-system benchmarks of apps/bench/bench.h, through the POSIX
- * face, on fs.journal over a RAM block device (the names carry _ramdev:
- * there is no disk driver yet). Prints BENCH lines like apps/bench.
+ * face, on fs.journal over the virtio disk scripts/bench attaches (the
+ * whole disk, init's extent). Without a disk they run over a RAM block
+ * device instead, and their names carry the suffix _ramdev. Prints BENCH
+ * lines like apps/bench.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include <arch/cycles.h>
+#include <libos/disk.h>
 #include <libos/fs.h>
 #include <libos/mount.h>
 #include <libos/ramdev.h>
@@ -19,17 +22,19 @@
 
 #include "../bench/bench.h"
 
-#define SUFFIX "_ramdev"
-/* The disk: the big file, the small ones and the metadata. */
+/* The RAM disk: the big file, the small ones and the metadata. */
 #define DISK_BYTES (FS_SEQ_BYTES + FS_SEQ_BYTES / 8 + (8u << 20))
 
 static int failed;
-static struct ramdev dev;
+static struct ramdev ram;
+static struct disk disk;
+static struct blockdev *dev;
+static const char *suffix = "";
 static uint8_t *chunk;
 
 static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
 {
-	printf("BENCH %s%s %lu %d %lu\n", name, SUFFIX, (unsigned long)ops,
+	printf("BENCH %s%s %lu %d %lu\n", name, suffix, (unsigned long)ops,
 	       trial, (unsigned long)cycles);
 }
 
@@ -92,7 +97,7 @@ static void seq(int trial)
 	close(fd);
 	report("fs_seq_write_64m", 1, trial, t);
 	/* A fresh mount: nothing of the file is cached. */
-	if (mount_detach("/disk") || mount_disk("/disk", &dev.bd)) {
+	if (mount_detach("/disk") || mount_disk("/disk", dev)) {
 		bad("remount");
 		return;
 	}
@@ -139,20 +144,38 @@ static void fsync_latency(int trial)
 
 int main(void)
 {
-	uint8_t *mem = malloc(DISK_BYTES);
+	int64_t slot = disk_extent();
 	int err;
 
 	printf("BENCH-TSC-HZ %lu\n", (unsigned long)exo_sys_info()->tsc_hz);
 	chunk = malloc(FS_IO_CHUNK);
-	if (!mem || !chunk) {
-		printf("bench-fs: no memory for the RAM disk\n");
+	if (!chunk) {
+		printf("bench-fs: no memory\n");
 		return 1;
 	}
 	memset(chunk, 0x5a, FS_IO_CHUNK);
-	ramdev_init(&dev, mem, DISK_BYTES / 4096);
-	err = fs_journal_format(&dev.bd);
+	if (slot >= 0 && disk_open(&disk, slot) == 0 &&
+	    disk.bd.nblocks >= DISK_BYTES / 4096) {
+		dev = &disk.bd;
+		printf("bench-fs: fs.journal on the virtio disk, %lu blocks\n",
+		       (unsigned long)dev->nblocks);
+	} else {
+		uint8_t *mem = malloc(DISK_BYTES);
+
+		if (!mem) {
+			printf("bench-fs: no memory for the RAM disk\n");
+			return 1;
+		}
+		ramdev_init(&ram, mem, DISK_BYTES / 4096);
+		dev = &ram.bd;
+		suffix = "_ramdev";
+		printf("bench-fs: no disk of %u MiB: fs.journal on a RAM block "
+		       "device (_ramdev)\n",
+		       DISK_BYTES >> 20);
+	}
+	err = fs_journal_format(dev);
 	if (!err) {
-		err = mount_disk("/disk", &dev.bd);
+		err = mount_disk("/disk", dev);
 	}
 	if (err) {
 		printf("bench-fs: %s %s\n", exo_status_name(err),
