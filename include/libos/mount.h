@@ -38,6 +38,15 @@ int mount_detach(const char *where);
 int mount_disk(const char *where, struct blockdev *bd);
 
 /*
+ * mount_extent - mount fs.journal on this program's disk extent (the one
+ * init granted it from its manifest line's `disk=`, see docs/manifest.md)
+ * at @where. The extent must hold a file system (axo-mkfs on the host, or
+ * fs_journal_format): a blank one is refused, never formatted. Return: 0,
+ * EXO_ERR_NOT_FOUND (no extent), EXO_ERR_NO_MEMORY, or as mount_disk.
+ */
+int mount_extent(const char *where);
+
+/*
  * mount_resolve - the mount serving @path, and in @rest (of @cap bytes)
  * the path inside it. Return: the fs, or NULL with *@err (EXO_ERR_INVALID
  * for a path too long, EXO_ERR_NO_MEMORY when "/" cannot be made).

@@ -1275,7 +1275,12 @@ opened:
 	j->handles[h].flags = flags;
 	j->handles[h].ino = ino;
 	j->handles[h].gen = ip.gen;
-	return op_end(j, 0) ? op_end(j, 0) : h;
+	rc = op_end(j, 0);
+	if (rc) {
+		j->handles[h].used = 0;
+		return rc;
+	}
+	return h;
 }
 
 static int jfs_close(struct fs *fs, int h)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libos/disk.h>
 #include <libos/file.h>
 #include <libos/fs.h>
 #include <libos/mount.h>
@@ -22,6 +23,7 @@ struct mount {
 	char where[FS_PATH_MAX]; /* normalised, "/" or "/a/b" */
 	size_t len;
 	struct fs *fs;
+	void *owned; /* freed at detach (mount_extent's struct disk) */
 };
 
 struct file {
@@ -152,6 +154,15 @@ struct fs *mount_resolve(const char *path, char *rest, size_t cap, int *err)
 	return best->fs;
 }
 
+/* Is mount @i exactly @where? */
+static int mount_resolve_exact(size_t i, const char *where)
+{
+	char norm[FS_PATH_MAX];
+
+	return normalise(where, norm, sizeof(norm)) == 0 &&
+	       strcmp(mounts[i].where, norm) == 0;
+}
+
 int mount_attach(const char *where, struct fs *fs)
 {
 	char norm[FS_PATH_MAX];
@@ -181,6 +192,7 @@ int mount_attach(const char *where, struct fs *fs)
 int mount_detach(const char *where)
 {
 	char norm[FS_PATH_MAX];
+	int err;
 
 	if (!where || normalise(where, norm, sizeof(norm))) {
 		return EXO_ERR_INVALID;
@@ -197,7 +209,10 @@ int mount_detach(const char *where)
 			}
 		}
 		mounts[i].fs = NULL;
-		return fs_unmount(fs);
+		err = fs_unmount(fs);
+		free(mounts[i].owned);
+		mounts[i].owned = NULL;
+		return err;
 	}
 	return EXO_ERR_NOT_FOUND;
 }
@@ -215,6 +230,36 @@ int mount_disk(const char *where, struct blockdev *bd)
 		fs_unmount(fs);
 	}
 	return err;
+}
+
+int mount_extent(const char *where)
+{
+	int64_t slot = disk_extent();
+	struct disk *d;
+	int err;
+
+	if (slot < 0) {
+		return (int)slot;
+	}
+	d = malloc(sizeof(*d));
+	if (!d) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	err = disk_open(d, slot);
+	if (!err) {
+		err = mount_disk(where, &d->bd);
+	}
+	if (err) {
+		free(d);
+		return err;
+	}
+	for (size_t i = 0; i < MOUNT_MAX; i++) {
+		if (mounts[i].fs && mount_resolve_exact(i, where)) {
+			mounts[i].owned = d;
+			break;
+		}
+	}
+	return 0;
 }
 
 int mount_sync_all(void)
