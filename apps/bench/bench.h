@@ -51,8 +51,6 @@
  */
 #define PROT_REGION_PAGES 100
 
-#endif
-
 /*
  * The raw disk (apps/bench-disk, image img_bench_disk, a scratch virtio
  * disk of DISK_SCRATCH_MB attached by scripts/bench), through the libOS
@@ -81,3 +79,28 @@
 #define DISK_4K_ITERS (2000 / BENCH_SCALE)
 #define DISK_SEQ_MB 16
 #define DISK_SEQ_CALL_BLOCKS 256
+
+/*
+ * File-system benchmarks (apps/bench-fs). Until the kernel has a disk
+ * driver they run fs.journal over a RAM block device and carry the
+ * suffix _ramdev; the virtio-disk figures keep the plain names.
+ *
+ *   fs_create_fsync_1000
+ *                 create a file, write FS_SMALL_FILE bytes, fsync, close;
+ *                 one operation is one file (1,000 per trial)
+ *   fs_seq_write_64m
+ *                 write FS_SEQ_BYTES to a new file in FS_IO_CHUNK writes,
+ *                 then fsync; one operation is the whole file
+ *   fs_seq_read_64m
+ *                 read that file back in FS_IO_CHUNK reads, from a fresh
+ *                 mount (cold cache); one operation is the whole file
+ *   fs_fsync      fsync after overwriting FS_SMALL_FILE bytes of a file;
+ *                 one operation is one fsync (the write is not timed)
+ */
+#define FS_CREATE_FILES (1000 / BENCH_SCALE)
+#define FS_SMALL_FILE 1024
+#define FS_SEQ_BYTES ((64u << 20) / BENCH_SCALE)
+#define FS_IO_CHUNK (1u << 20)
+#define FS_FSYNC_ITERS (1000 / BENCH_SCALE)
+
+#endif

@@ -255,6 +255,13 @@ static inline int fs_mount(struct fs_type *t, struct blockdev *bd,
 }
 
 /*
+ * fs_journal_format - write an empty fs.journal file system over all of
+ * @bd, with the default geometry (axo-mkfs offers the others). Return: 0,
+ * EXO_ERR_INVALID (device too small), EXO_ERR_IO, EXO_ERR_NO_MEMORY.
+ */
+int fs_journal_format(struct blockdev *bd);
+
+/*
  * The reason the last failed mount in this program gave (e.g. "superblock
  * checksum mismatch"), or "" if none.
  */

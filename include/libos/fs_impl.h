@@ -57,6 +57,15 @@ int fs_path_split(const char *path, size_t *parent_end, const char **name,
 uint32_t fs_crc32c(uint32_t crc, const void *p, size_t n);
 
 /*
+ * fs_sum64 - a fast 64-bit checksum of @n bytes at @p (@n a multiple of
+ * 8, @p 8-aligned), continuing from @sum (0 to start): for each
+ * little-endian word w, sum = (sum ^ w) * 0x9e3779b97f4a7c15, then
+ * sum ^= sum >> 32. For telling whole blocks from torn or stale ones,
+ * where CRC-32C would cost four times as much; not for small records.
+ */
+uint64_t fs_sum64(uint64_t sum, const void *p, size_t n);
+
+/*
  * Exported state, version 1 (little-endian, packed as declared):
  *
  *	struct fs_state_header, then @nhandles struct fs_state_handle,

@@ -149,6 +149,17 @@ uint32_t fs_crc32c(uint32_t crc, const void *p, size_t n)
 	return ~crc;
 }
 
+uint64_t fs_sum64(uint64_t sum, const void *p, size_t n)
+{
+	const uint64_t *w = p;
+
+	for (size_t i = 0; i < n / 8; i++) {
+		sum = (sum ^ w[i]) * 0x9e3779b97f4a7c15ull;
+		sum ^= sum >> 32;
+	}
+	return sum;
+}
+
 int fs_state_check(const void *buf, size_t len)
 {
 	struct fs_state_header h;

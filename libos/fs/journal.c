@@ -164,7 +164,8 @@ static int commit(struct jfs *j)
 {
 	struct jfs_jdesc *d = (struct jfs_jdesc *)j->jstage;
 	struct jfs_jcommit cm;
-	uint32_t n = j->ntx, crc;
+	uint32_t n = j->ntx;
+	uint64_t sum;
 	int err;
 
 	if (j->broken) {
@@ -194,12 +195,12 @@ static int commit(struct jfs *j)
 		d->target[i] = (uint32_t)j->tx[i]->block;
 		memcpy(j->jstage + (size_t)(i + 1) * BS, j->tx[i]->data, BS);
 	}
-	crc = fs_crc32c(0, j->jstage, (size_t)(n + 1) * BS);
+	sum = fs_sum64(0, j->jstage, (size_t)(n + 1) * BS);
 	memset(&cm, 0, sizeof(cm));
 	cm.magic = JFS_JCOMMIT_MAGIC;
 	cm.count = n;
 	cm.seq = j->seq;
-	cm.data_crc = crc;
+	cm.data_sum = sum;
 	jfs_commit_seal(&cm);
 	memset(j->jstage + (size_t)(n + 1) * BS, 0, BS);
 	memcpy(j->jstage + (size_t)(n + 1) * BS, &cm, sizeof(cm));
@@ -1274,7 +1275,12 @@ opened:
 	j->handles[h].flags = flags;
 	j->handles[h].ino = ino;
 	j->handles[h].gen = ip.gen;
-	return op_end(j, 0) ? op_end(j, 0) : h;
+	rc = op_end(j, 0);
+	if (rc) {
+		j->handles[h].used = 0;
+		return rc;
+	}
+	return h;
 }
 
 static int jfs_close(struct fs *fs, int h)

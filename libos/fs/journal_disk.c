@@ -194,7 +194,8 @@ int jfs_journal_replay(struct blockdev *bd, const struct jfs_super *sb,
 	/* Each pass: check one whole transaction, then apply it. */
 	for (;;) {
 		struct jfs_jcommit cm;
-		uint32_t crc, base = sb->journal_start + 1 + pos;
+		uint32_t base = sb->journal_start + 1 + pos;
+		uint64_t sum;
 
 		if (pos + 2 > sb->journal_blocks - 1) {
 			break;
@@ -218,15 +219,15 @@ int jfs_journal_replay(struct blockdev *bd, const struct jfs_super *sb,
 		    jcommit_checksum(&cm) != cm.checksum) {
 			break;
 		}
-		crc = fs_crc32c(0, desc_blk, JFS_BLOCK);
+		sum = fs_sum64(0, desc_blk, JFS_BLOCK);
 		for (uint32_t i = 0; i < desc->count; i++) {
 			err = blockdev_read(bd, base + 1 + i, 1, blk);
 			if (err) {
 				goto out;
 			}
-			crc = fs_crc32c(crc, blk, JFS_BLOCK);
+			sum = fs_sum64(sum, blk, JFS_BLOCK);
 		}
-		if (crc != cm.data_crc) {
+		if (sum != cm.data_sum) {
 			break; /* torn: never committed */
 		}
 		for (uint32_t i = 0; i < desc->count; i++) {
@@ -412,4 +413,11 @@ out:
 	}
 	free(blk);
 	return err;
+}
+
+int fs_journal_format(struct blockdev *bd)
+{
+	const char *why;
+
+	return jfs_mkfs(bd, NULL, &why);
 }

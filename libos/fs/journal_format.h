@@ -93,7 +93,7 @@ _Static_assert(sizeof(struct jfs_jheader) == 24, "journal header layout");
 /*
  * A transaction: a descriptor block, count blocks of new contents, a
  * commit block, at consecutive journal positions. It counts only if the
- * commit block is intact and its data_crc matches the descriptor and
+ * commit block is intact and its data_sum matches the descriptor and
  * every content block: a transaction torn by a crash is ignored.
  */
 struct jfs_jdesc {
@@ -108,9 +108,12 @@ struct jfs_jcommit {
 	uint32_t magic; /* JFS_JCOMMIT_MAGIC */
 	uint32_t count;
 	uint64_t seq;
-	uint32_t data_crc; /* CRC-32C over the descriptor and content blocks */
+	uint64_t data_sum; /* fs_sum64 of the descriptor and content blocks */
 	uint32_t checksum; /* CRC-32C of this struct with checksum 0 */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct jfs_jcommit) == 24, "commit block layout");
+_Static_assert(sizeof(struct jfs_jcommit) == 32, "commit block layout");
+_Static_assert(offsetof(struct jfs_jcommit, data_sum) == 16,
+	       "commit block layout");
 
 #endif
