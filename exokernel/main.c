@@ -15,6 +15,7 @@
 #include "boot/bootinfo.h"
 #include "boot/multiboot2.h"
 #include "debug/panic.h"
+#include "disk/disk.h"
 #include "env/env.h"
 #include "log/log.h"
 #include "mm/kmem.h"
@@ -100,6 +101,7 @@ void kmain(uint32_t magic, uint32_t info_pa, uint64_t boot_tsc)
 		 (unsigned long)ready);
 
 	selftest_run(&boot_info);
+	disk_init();
 	start_init(&boot_info);
 
 	log_info("boot", "no init module: idle");
@@ -127,6 +129,13 @@ static void start_init(const struct boot_info *bi)
 	frames_free_at_start = frame_free_count(&kframes);
 	err = env_load_elf(phys_to_virt(m->start), m->end - m->start, 0, &e);
 	if (!err) {
+		/* First, so that it is init's slot 0 (docs/disk.md). */
+		int slot = disk_give_root(e);
+
+		if (slot >= 0) {
+			log_info("boot", "init holds the whole disk in slot %d",
+				 slot);
+		}
 		err = env_give_modules(e, bi);
 	}
 	if (err) {

@@ -90,6 +90,56 @@
 #define THREAD_YIELD_ITERS (100000 / BENCH_SCALE)
 #define MUTEX_HANDOFF_ITERS (100000 / BENCH_SCALE)
 #define SCHED_PICK_ITERS (20000 / BENCH_SCALE)
+ * The raw disk (apps/bench-disk, image img_bench_disk, a scratch virtio
+ * disk of DISK_SCRATCH_MB attached by scripts/bench), through the libOS
+ * block device over the whole disk:
+ *
+ *   disk_read_4k  one 4 KiB block read synchronously (one request, then
+ *                 sleep until its completion is notified), the blocks in
+ *                 order through the first DISK_4K_ITERS of the disk
+ *                 (Linux: pread of 4 KiB with O_DIRECT on /dev/vda)
+ *   disk_write_4k the same, writing
+ *   disk_seq_read_16m
+ *                 reading DISK_SEQ_MB MiB in order, in calls of
+ *                 DISK_SEQ_CALL_BLOCKS blocks (the block device keeps
+ *                 DISK_DEPTH requests of 32 blocks in flight); one
+ *                 operation is the whole 16 MiB (Linux: O_DIRECT pread of
+ *                 1 MiB at a time)
+ *   disk_seq_write_16m
+ *                 the same, writing
+ *
+ * While the CPU sleeps waiting for the device, -icount still advances the
+ * time-stamp counter (one count per virtual nanosecond), so the
+ * "instructions" of these four include the device's time: they are
+ * virtual-time figures, not pure path lengths.
+ */
+#define DISK_SCRATCH_MB 64
+#define DISK_4K_ITERS (2000 / BENCH_SCALE)
+#define DISK_SEQ_MB 16
+#define DISK_SEQ_CALL_BLOCKS 256
+
+/*
+ * File-system benchmarks (apps/bench-fs). Until the kernel has a disk
+ * driver they run fs.journal over a RAM block device and carry the
+ * suffix _ramdev; the virtio-disk figures keep the plain names.
+ *
+ *   fs_create_fsync_1000
+ *                 create a file, write FS_SMALL_FILE bytes, fsync, close;
+ *                 one operation is one file (1,000 per trial)
+ *   fs_seq_write_64m
+ *                 write FS_SEQ_BYTES to a new file in FS_IO_CHUNK writes,
+ *                 then fsync; one operation is the whole file
+ *   fs_seq_read_64m
+ *                 read that file back in FS_IO_CHUNK reads, from a fresh
+ *                 mount (cold cache); one operation is the whole file
+ *   fs_fsync      fsync after overwriting FS_SMALL_FILE bytes of a file;
+ *                 one operation is one fsync (the write is not timed)
+ */
+#define FS_CREATE_FILES (1000 / BENCH_SCALE)
+#define FS_SMALL_FILE 1024
+#define FS_SEQ_BYTES ((64u << 20) / BENCH_SCALE)
+#define FS_IO_CHUNK (1u << 20)
+#define FS_FSYNC_ITERS (1000 / BENCH_SCALE)
 
 #endif
 

@@ -22,7 +22,9 @@
 #include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -425,6 +427,133 @@ static void bench_mutex_handoff(int trial)
 	       read_cycles() - t0);
 }
 
+/*
+ * The raw-disk twins (bench.h): O_DIRECT reads and writes on /dev/vda, the
+ * scratch disk scripts/bench attaches, which the initramfs's /init makes
+ * available by loading the virtio modules. Without it they are skipped.
+ */
+static void bench_disk(int trial, int fd, uint8_t *buf)
+{
+	const size_t call = (size_t)DISK_SEQ_CALL_BLOCKS * 4096;
+	const off_t seq = (off_t)DISK_SEQ_MB << 20;
+	uint64_t t0;
+	int err = 0;
+
+	for (int write = 1; write >= 0; write--) {
+		t0 = read_cycles();
+		for (int i = 0; i < DISK_4K_ITERS && !err; i++) {
+			ssize_t n = write ? pwrite(fd, buf, 4096, i * 4096l)
+					  : pread(fd, buf, 4096, i * 4096l);
+			err = n != 4096;
+		}
+		report(write ? "disk_write_4k" : "disk_read_4k",
+		       DISK_4K_ITERS, trial, err ? 0 : read_cycles() - t0);
+	}
+	for (int write = 1; write >= 0; write--) {
+		t0 = read_cycles();
+		for (off_t o = 0; o < seq && !err; o += (off_t)call) {
+			ssize_t n = write ? pwrite(fd, buf, call, o)
+					  : pread(fd, buf, call, o);
+			err = n != (ssize_t)call;
+		}
+		report(write ? "disk_seq_write_16m" : "disk_seq_read_16m", 1,
+		       trial, err ? 0 : read_cycles() - t0);
+	}
+}
+
+/*
+ * The file-system twins (bench.h): ext4 on /dev/vdb, made by the host's
+ * mkfs.ext4 and mounted at /mnt by the initramfs's /init; the same files,
+ * sizes and calls as apps/bench-fs. The cold read drops the page cache
+ * where Axolotl mounts afresh. Without /mnt on ext4 they are skipped.
+ */
+static void fs_fail(const char *what)
+{
+	printf("FAIL: %s\n", what);
+	failed = 1;
+}
+
+static void bench_fs(int trial, uint8_t *buf)
+{
+	char path[64];
+	uint64_t t0, total = 0;
+	int fd, dc;
+
+	snprintf(path, sizeof(path), "/mnt/t%d", trial);
+	if (mkdir(path, 0755)) {
+		fs_fail("mkdir");
+		return;
+	}
+	t0 = read_cycles();
+	for (int i = 0; i < FS_CREATE_FILES; i++) {
+		snprintf(path, sizeof(path), "/mnt/t%d/f%d", trial, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, FS_SMALL_FILE) != FS_SMALL_FILE ||
+		    fsync(fd) || close(fd)) {
+			fs_fail("create+write+fsync");
+			return;
+		}
+	}
+	report("fs_create_fsync_1000", FS_CREATE_FILES, trial,
+	       read_cycles() - t0);
+	for (int i = 0; i < FS_CREATE_FILES; i++) {
+		snprintf(path, sizeof(path), "/mnt/t%d/f%d", trial, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "/mnt/t%d", trial);
+	rmdir(path);
+
+	fd = open("/mnt/seq", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t0 = read_cycles();
+	for (uint32_t done = 0; done < FS_SEQ_BYTES; done += FS_IO_CHUNK) {
+		if (write(fd, buf, FS_IO_CHUNK) != (ssize_t)FS_IO_CHUNK) {
+			fs_fail("sequential write");
+			break;
+		}
+	}
+	if (fsync(fd)) {
+		fs_fail("fsync");
+	}
+	report("fs_seq_write_64m", 1, trial, read_cycles() - t0);
+	close(fd);
+	sync();
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (dc < 0 || write(dc, "3", 1) != 1) {
+		fs_fail("drop_caches");
+	}
+	if (dc >= 0) {
+		close(dc);
+	}
+	fd = open("/mnt/seq", O_RDONLY);
+	t0 = read_cycles();
+	for (uint32_t done = 0; done < FS_SEQ_BYTES; done += FS_IO_CHUNK) {
+		if (read(fd, buf, FS_IO_CHUNK) != (ssize_t)FS_IO_CHUNK) {
+			fs_fail("sequential read");
+			break;
+		}
+	}
+	report("fs_seq_read_64m", 1, trial, read_cycles() - t0);
+	close(fd);
+	unlink("/mnt/seq");
+
+	fd = open("/mnt/sync", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	for (int i = 0; i < FS_FSYNC_ITERS; i++) {
+		buf[0] = (uint8_t)i;
+		if (pwrite(fd, buf, FS_SMALL_FILE, 0) != FS_SMALL_FILE) {
+			fs_fail("overwrite");
+			break;
+		}
+		t0 = read_cycles();
+		if (fsync(fd)) {
+			fs_fail("fsync");
+			break;
+		}
+		total += read_cycles() - t0;
+	}
+	close(fd);
+	report("fs_fsync", FS_FSYNC_ITERS, trial, total);
+}
+
 /* Ends QEMU with status (code << 1) | 1; powers off if that fails. */
 static void finish(int code)
 {
@@ -440,6 +569,10 @@ static void finish(int code)
 int main(void)
 {
 	struct sigaction sa;
+	void *disk_buf = NULL;
+	int disk_fd;
+	struct statfs mnt;
+	uint8_t *fs_buf = NULL;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = unprotect;
@@ -451,6 +584,24 @@ int main(void)
 	}
 	printf("BENCH-TSC-HZ %lu\n", (unsigned long)tsc_hz());
 	bench_page_order(order, PROT_REGION_PAGES);
+	disk_fd = open("/dev/vda", O_RDWR | O_DIRECT);
+	if (disk_fd < 0 ||
+	    posix_memalign(&disk_buf, 4096,
+			   (size_t)DISK_SEQ_CALL_BLOCKS * 4096)) {
+		printf("bench: no /dev/vda: the disk benchmarks are skipped\n");
+		disk_fd = -1;
+	} else {
+		memset(disk_buf, 0x5a, (size_t)DISK_SEQ_CALL_BLOCKS * 4096);
+	}
+	if (statfs("/mnt", &mnt) == 0 && mnt.f_type == 0xEF53) {
+		fs_buf = malloc(FS_IO_CHUNK);
+		if (fs_buf) {
+			memset(fs_buf, 0x5a, FS_IO_CHUNK);
+		}
+	}
+	if (!fs_buf) {
+		printf("bench: no ext4 at /mnt: the fs benchmarks are skipped\n");
+	}
 	for (int t = 0; t < BENCH_TRIALS; t++) {
 		bench_null(t);
 		/*
@@ -477,6 +628,12 @@ int main(void)
 		bench_thread_yield(t);
 		bench_mutex_handoff(t);
 		bench_pagefault(t);
+		if (disk_fd >= 0) {
+			bench_disk(t, disk_fd, disk_buf);
+		}
+		if (fs_buf) {
+			bench_fs(t, fs_buf);
+		}
 	}
 	printf("bench: done%s\n", failed ? " with failures" : "");
 	finish(failed ? 1 : 16);

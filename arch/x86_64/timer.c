@@ -8,6 +8,7 @@
 
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/pci.h>
 #include <arch/x86.h>
 
 #include "timer.h"
@@ -53,6 +54,18 @@ void pic_eoi(unsigned irq)
 		outb(PIC2_CMD, PIC_EOI);
 	}
 	outb(PIC1_CMD, PIC_EOI);
+}
+
+void arch_irq_unmask(unsigned irq)
+{
+	if (irq == 0 || irq > 15) {
+		return;
+	}
+	if (irq < 8) {
+		outb(PIC1_DATA, inb(PIC1_DATA) & ~(1u << irq));
+	} else {
+		outb(PIC2_DATA, inb(PIC2_DATA) & ~(1u << (irq - 8)));
+	}
 }
 
 /* IRQ 7 and 15 fire spuriously; the in-service register tells. */

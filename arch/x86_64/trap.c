@@ -9,6 +9,7 @@
 
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/pci.h>
 #include <arch/uctx.h>
 #include <arch/x86.h>
 #include <exo/testexit.h>
@@ -214,7 +215,8 @@ static int handle_irq(uint64_t v)
 	if (pic_spurious(irq)) {
 		return 1;
 	}
-	log_warn("trap", "unexpected IRQ %u", irq);
+	/* The device is quieted before the PIC hears the end. */
+	kernel_irq(irq);
 	pic_eoi(irq);
 	return 1;
 }

@@ -30,10 +30,11 @@
 
 #define FRAME_RIGHTS (EXO_CAP_R | EXO_CAP_W | EXO_CAP_X | EXO_CAP_GRANT)
 #define ENV_RIGHTS (EXO_CAP_CONTROL | EXO_CAP_MAP | EXO_CAP_GRANT)
+#define DISK_RIGHTS (EXO_CAP_R | EXO_CAP_W | EXO_CAP_GRANT)
 
 _Static_assert(CAP_POOL_SIZE > 0 && CAP_POOL_SIZE < INT32_MAX,
 	       "pool indices travel in int32_t");
-_Static_assert(EXO_CAP_ALL == (FRAME_RIGHTS | ENV_RIGHTS),
+_Static_assert(EXO_CAP_ALL == (FRAME_RIGHTS | ENV_RIGHTS | DISK_RIGHTS),
 	       "every right belongs to some type");
 
 /* Whether @rights may be carried by a capability of @type. */
@@ -44,6 +45,8 @@ static bool rights_valid(uint16_t type, uint16_t rights)
 		return (rights & ~FRAME_RIGHTS) == 0;
 	case EXO_CAP_ENV:
 		return (rights & ~ENV_RIGHTS) == 0;
+	case EXO_CAP_DISK:
+		return (rights & ~DISK_RIGHTS) == 0;
 	default:
 		return false;
 	}
@@ -83,6 +86,7 @@ static int32_t entry_take(struct cap_pool *p, struct cspace *cs,
 	c->holder = holder;
 	c->slot = slot;
 	c->object = object;
+	c->length = 0;
 	c->parent = parent;
 	c->first_child = CAP_NONE;
 	c->prev_sibling = CAP_NONE;
@@ -142,6 +146,7 @@ static void entry_destroy(struct cap_pool *p, int32_t i)
 	c->holder = 0;
 	c->slot = CAP_NONE;
 	c->object = 0;
+	c->length = 0;
 	c->parent = CAP_NONE;
 	c->first_child = CAP_NONE;
 	c->prev_sibling = CAP_NONE;
@@ -194,6 +199,7 @@ void cap_pool_init(struct cap_pool *p, const struct cap_ops *ops, void *ctx)
 		c->holder = 0;
 		c->slot = CAP_NONE;
 		c->object = 0;
+		c->length = 0;
 		c->parent = CAP_NONE;
 		c->first_child = CAP_NONE;
 		c->prev_sibling = CAP_NONE;
@@ -204,7 +210,7 @@ void cap_pool_init(struct cap_pool *p, const struct cap_ops *ops, void *ctx)
 	}
 	p->free_head = 0;
 	p->used = 0;
-	for (i = 0; i <= EXO_CAP_ENV; i++) {
+	for (i = 0; i < CAP_NTYPES; i++) {
 		p->ntype[i] = 0;
 	}
 	p->ops = ops;
@@ -227,7 +233,7 @@ int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
 	struct cspace *cs;
 	int32_t slot;
 
-	if (!rights_valid(type, rights)) {
+	if (type == EXO_CAP_DISK || !rights_valid(type, rights)) {
 		return EXO_ERR_INVALID;
 	}
 	cs = p->ops->cspace_of(p->ctx, holder);
@@ -240,6 +246,39 @@ int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
 	}
 	entry_take(p, cs, holder, slot, type, rights, object, CAP_NONE);
 	return slot;
+}
+
+int cap_create_extent(struct cap_pool *p, uint32_t holder, uint16_t rights,
+		      uint64_t start, uint64_t length)
+{
+	struct cspace *cs;
+	int32_t slot, i;
+
+	if (length == 0 || start + length < start ||
+	    !rights_valid(EXO_CAP_DISK, rights)) {
+		return EXO_ERR_INVALID;
+	}
+	cs = p->ops->cspace_of(p->ctx, holder);
+	if (cs == NULL) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	slot = first_free_slot(cs);
+	if (slot == CAP_NONE || p->free_head == CAP_NONE) {
+		return EXO_ERR_LIMIT;
+	}
+	i = entry_take(p, cs, holder, slot, EXO_CAP_DISK, rights, start,
+		       CAP_NONE);
+	p->caps[i].length = length;
+	return slot;
+}
+
+int cap_extent_check(const struct cap *c, uint64_t off, uint64_t count)
+{
+	/* Written so that nothing can wrap: off < length first. */
+	if (count == 0 || off >= c->length || count > c->length - off) {
+		return EXO_ERR_INVALID;
+	}
+	return 0;
 }
 
 /* cap_lookup, but giving the pool index. */
@@ -315,7 +354,47 @@ int cap_derive(struct cap_pool *p, uint32_t holder, int64_t slot, uint32_t to,
 	if (to_slot == CAP_NONE || p->free_head == CAP_NONE) {
 		return EXO_ERR_LIMIT;
 	}
-	entry_take(p, cs, to, to_slot, src->type, rights, src->object, i);
+	i = entry_take(p, cs, to, to_slot, src->type, rights, src->object, i);
+	p->caps[i].length = p->caps[p->caps[i].parent].length;
+	return to_slot;
+}
+
+int cap_derive_extent(struct cap_pool *p, uint32_t holder, int64_t slot,
+		      uint32_t to, uint64_t off, uint64_t count,
+		      uint16_t rights)
+{
+	struct cspace *cs;
+	struct cap *src;
+	int32_t i, to_slot;
+	int err;
+
+	err = lookup_index(p, holder, slot, EXO_CAP_DISK, 0, &i);
+	if (err) {
+		return err;
+	}
+	src = &p->caps[i];
+	if (!rights_valid(EXO_CAP_DISK, rights)) {
+		return EXO_ERR_INVALID;
+	}
+	err = cap_extent_check(src, off, count);
+	if (err) {
+		return err;
+	}
+	if (!(src->rights & EXO_CAP_GRANT) || (rights & ~src->rights) != 0) {
+		return EXO_ERR_DENIED;
+	}
+	cs = p->ops->cspace_of(p->ctx, to);
+	if (cs == NULL) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	to_slot = first_free_slot(cs);
+	if (to_slot == CAP_NONE || p->free_head == CAP_NONE) {
+		return EXO_ERR_LIMIT;
+	}
+	/* src->object + off cannot wrap: the source's range did not. */
+	i = entry_take(p, cs, to, to_slot, EXO_CAP_DISK, rights,
+		       src->object + off, i);
+	p->caps[i].length = count;
 	return to_slot;
 }
 
@@ -375,7 +454,7 @@ void cap_delete_object(struct cap_pool *p, uint16_t type, uint64_t object)
 	 * Nothing is allocated meanwhile, so a freed entry cannot come back
 	 * live under us, and no visited entry can become a match later.
 	 */
-	if (type == 0 || type > EXO_CAP_ENV || p->ntype[type] == 0) {
+	if (type == 0 || type >= CAP_NTYPES || p->ntype[type] == 0) {
 		return;
 	}
 	for (i = 0; i < CAP_POOL_SIZE; i++) {
@@ -449,7 +528,7 @@ uint32_t cap_count_object(struct cap_pool *p, uint16_t type, uint64_t object)
 	uint32_t n = 0;
 	int32_t i;
 
-	if (type == 0 || type > EXO_CAP_ENV || p->ntype[type] == 0) {
+	if (type == 0 || type >= CAP_NTYPES || p->ntype[type] == 0) {
 		return 0;
 	}
 	for (i = 0; i < CAP_POOL_SIZE; i++) {

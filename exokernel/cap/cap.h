@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Capabilities: unforgeable, kernel-held references to a frame or an
- * environment, with rights. All capabilities live in one pool; each
+ * Capabilities: unforgeable, kernel-held references to a frame, an
+ * environment or an extent of the disk, with rights. All capabilities live in one pool; each
  * environment's cspace names up to EXO_CAP_SLOTS of them by slot number,
  * which is what user code passes to system calls.
  *
@@ -13,7 +13,8 @@
  * it out of every grantee's address space.
  *
  * A derived capability always names the same object, with the same type,
- * as its parent, and carries a subset of its rights.
+ * as its parent, and carries a subset of its rights; a disk extent may
+ * also be narrowed to a range inside its parent's (cap_derive_extent).
  *
  * The pool touches no hardware and no environment directly: the ops table
  * reaches the rest of the kernel, so this runs in host tests unchanged.
@@ -35,6 +36,8 @@
 #define CAP_NONE (-1)
 /* Mapping records one capability may hold (distinct env/va pairs). */
 #define CAP_MAX_MAPPINGS 1024
+/* Capability types are 1 .. CAP_NTYPES - 1. */
+#define CAP_NTYPES (EXO_CAP_DISK + 1)
 
 struct cap_mapping {
 	uint32_t env; /* the address space... */
@@ -43,11 +46,12 @@ struct cap_mapping {
 };
 
 struct cap {
-	uint16_t type; /* 0 when free, else EXO_CAP_FRAME or EXO_CAP_ENV */
+	uint16_t type; /* 0 when free, else EXO_CAP_FRAME, _ENV or _DISK */
 	uint16_t rights; /* EXO_CAP_* rights */
 	uint32_t holder; /* env id whose cspace holds it */
 	int32_t slot; /* its slot there */
-	uint64_t object; /* frame physical address or env id */
+	uint64_t object; /* frame physical address, env id, first block */
+	uint64_t length; /* disk: blocks in the extent (>= 1); else 0 */
 	/* Derivation tree, as pool indices, CAP_NONE where absent. */
 	int32_t parent, first_child, next_sibling, prev_sibling;
 	struct cap_mapping *maps; /* mappings made through it */
@@ -82,7 +86,7 @@ struct cap_pool {
 	int32_t free_head; /* free entries chained through next_sibling */
 	uint32_t used;
 	/* Live capabilities of each type: lets whole-pool scans be skipped. */
-	uint32_t ntype[EXO_CAP_ENV + 1];
+	uint32_t ntype[CAP_NTYPES];
 	const struct cap_ops *ops;
 	void *ctx;
 };
@@ -97,13 +101,32 @@ void cspace_init(struct cspace *cs);
  * cap_create - a root capability on @object with @rights in the first free
  * slot of @holder's cspace. @type is EXO_CAP_FRAME, whose rights are drawn
  * from R, W, X and GRANT, or EXO_CAP_ENV, whose rights are drawn from
- * CONTROL, MAP and GRANT; no rights at all is allowed.
+ * CONTROL, MAP and GRANT; no rights at all is allowed. Disk extents are
+ * made with cap_create_extent.
  * Return: the slot (>= 0), EXO_ERR_INVALID (bad type, or rights not valid
  * for it), EXO_ERR_NOT_FOUND (no such @holder), EXO_ERR_LIMIT (cspace or
  * pool full).
  */
 int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
 	       uint16_t rights, uint64_t object);
+
+/*
+ * cap_create_extent - a root disk-extent capability on blocks [@start,
+ * @start + @length) with @rights (drawn from R, W and GRANT) in the first
+ * free slot of @holder's cspace.
+ * Return: the slot, EXO_ERR_INVALID (@length 0, the range wraps, rights not
+ * valid for an extent), EXO_ERR_NOT_FOUND, EXO_ERR_LIMIT.
+ */
+int cap_create_extent(struct cap_pool *p, uint32_t holder, uint16_t rights,
+		      uint64_t start, uint64_t length);
+
+/*
+ * cap_extent_check - may blocks [@off, @off + @count) relative to the
+ * start of extent @c be used? Pure range arithmetic, safe against
+ * overflow. Return: 0, or EXO_ERR_INVALID (@count 0, or the range reaches
+ * past the extent).
+ */
+int cap_extent_check(const struct cap *c, uint64_t off, uint64_t count);
 
 /*
  * cap_lookup - the capability in @holder's @slot, checked to be of @type
@@ -129,6 +152,23 @@ int cap_lookup(struct cap_pool *p, uint32_t holder, int64_t slot, uint16_t type,
  */
 int cap_derive(struct cap_pool *p, uint32_t holder, int64_t slot, uint32_t to,
 	       uint16_t rights);
+
+/*
+ * cap_derive_extent - a sub-extent: a child of @holder's disk extent
+ * @slot covering its blocks [@off, @off + @count), with @rights (a subset
+ * of the source's), in the first free slot of @to's cspace (@to may be
+ * @holder). The source must carry EXO_CAP_GRANT. It sits in the
+ * derivation tree like any grant, so revoking the source takes it away.
+ * A failing call changes nothing.
+ * Return: the new slot, or cap_lookup's errors (EXO_ERR_INVALID also when
+ * @slot is not a disk extent), EXO_ERR_INVALID (the range is empty or
+ * reaches past the source; rights not valid for an extent), EXO_ERR_DENIED
+ * (no GRANT right, rights beyond the source's), EXO_ERR_NOT_FOUND (no such
+ * @to), EXO_ERR_LIMIT.
+ */
+int cap_derive_extent(struct cap_pool *p, uint32_t holder, int64_t slot,
+		      uint32_t to, uint64_t off, uint64_t count,
+		      uint16_t rights);
 
 /*
  * cap_revoke - delete every capability derived from @holder's @slot,

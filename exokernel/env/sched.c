@@ -17,6 +17,7 @@
 #include <exo/errors.h>
 
 #include "debug/panic.h"
+#include "disk/disk.h"
 #include "env/env.h"
 #include "log/log.h"
 #include "mm/kmem.h"
@@ -117,7 +118,11 @@ _Noreturn void sched_next(void)
 			e->rq_next = NULL;
 			sched_run(e);
 		}
-		if (env_count() == 0) {
+		/*
+		 * Requests on the disk pin frames and will wake whoever
+		 * waits for them: while there are any, wait for the device.
+		 */
+		if (env_count() == 0 && !disk_busy()) {
 			kernel_shutdown();
 		}
 		if (nsleeping) {
@@ -127,11 +132,11 @@ _Noreturn void sched_next(void)
 			continue;
 		}
 		/*
-		 * Nothing runnable: only another environment could wake the
-		 * blocked ones, and no device interrupt is delivered to
-		 * environments yet, so this is a deadlock.
+		 * Nothing runnable and nothing on the disk: only another
+		 * environment could wake the blocked ones, so this is a
+		 * deadlock.
 		 */
-		if (!said) {
+		if (!said && !disk_busy()) {
 			log_error("sched", "deadlock: all %u environments are "
 				  "blocked", env_count());
 			said = true;

@@ -305,6 +305,24 @@ static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
 	       (uva & (EXO_PAGE_SIZE - 1));
 }
 
+int vm_user_frame(struct env *e, uaddr_t uva, int write, paddr_t *pa)
+{
+	uint8_t *k;
+
+	if (uva & (EXO_PAGE_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (!vm_user_range_ok(uva, EXO_PAGE_SIZE)) {
+		return EXO_ERR_FAULT;
+	}
+	k = user_byte(e, uva, write);
+	if (!k) {
+		return EXO_ERR_FAULT;
+	}
+	*pa = virt_to_phys(k);
+	return 0;
+}
+
 void *user_ptr(struct env *e, uaddr_t uva, size_t len)
 {
 	if (uva >= EXO_USER_TOP || len > EXO_PAGE_SIZE ||

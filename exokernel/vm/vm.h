@@ -81,6 +81,14 @@ int64_t vm_clear_ad(struct env *target, uaddr_t va, uint64_t npages,
 void *user_ptr(struct env *e, uaddr_t uva, size_t len);
 
 /*
+ * vm_user_frame - the frame mapped at page @uva of @e, if the page is
+ * mapped user-accessible (and writable, with @write). For a device that
+ * will reach the page without the CPU's help.
+ * Return: 0 and *@pa, EXO_ERR_ALIGN (@uva not page-aligned), EXO_ERR_FAULT.
+ */
+int vm_user_frame(struct env *e, uaddr_t uva, int write, paddr_t *pa);
+
+/*
  * vm_map_kernel_page - map the kernel frame @pa read-only at @va in @e
  * (info pages). Return: 0 or EXO_ERR_NO_MEMORY.
  */

@@ -173,6 +173,7 @@ _Static_assert(sizeof(struct exo_exit_info) == 40, "exit info layout");
 
 /* Notification bits with a fixed meaning. */
 #define EXO_NOTIFY_CHILD (1ul << 63) /* a child ended: env_wait it */
+#define EXO_NOTIFY_DISK (1ul << 62) /* a disk request completed */
 
 /* ipc_recv flags and results. */
 #define EXO_RECV_NONBLOCK 0x1u
@@ -202,9 +203,10 @@ _Static_assert(sizeof(struct exo_page_op) == 24, "page op layout");
 /* Capabilities. */
 #define EXO_CAP_FRAME 1
 #define EXO_CAP_ENV 2
+#define EXO_CAP_DISK 3 /* an extent of the disk: blocks [object, +length) */
 
-#define EXO_CAP_R 0x1u /* frame: map readable */
-#define EXO_CAP_W 0x2u /* frame: map writable */
+#define EXO_CAP_R 0x1u /* frame: map readable; disk: read blocks */
+#define EXO_CAP_W 0x2u /* frame: map writable; disk: write, flush */
 #define EXO_CAP_X 0x4u /* frame: map executable */
 #define EXO_CAP_GRANT 0x8u /* may be granted on (with no more rights) */
 #define EXO_CAP_CONTROL 0x10u /* env: start, destroy, set upcalls */
@@ -218,6 +220,42 @@ struct exo_cap_info {
 	uint64_t object; /* physical address or env id */
 };
 _Static_assert(sizeof(struct exo_cap_info) == 16, "cap info layout");
+
+/*
+ * Disks. The disk is an array of EXO_DISK_BLOCK-byte blocks; an extent
+ * capability (EXO_CAP_DISK) names a range of them, and every request
+ * names blocks relative to the start of its extent. Requests go straight
+ * between the device and the caller's frames, and complete
+ * asynchronously: EXO_NOTIFY_DISK is raised, and disk_complete collects
+ * the records.
+ */
+#define EXO_DISK_BLOCK 4096u
+#define EXO_DISK_MAX_BLOCKS 32u /* blocks one request may move */
+#define EXO_DISK_QUEUE 32u /* requests per environment, in flight or not
+			      yet collected */
+
+/* disk_submit operations. */
+#define EXO_DISK_READ 1u /* device -> buffer */
+#define EXO_DISK_WRITE 2u /* buffer -> device */
+#define EXO_DISK_FLUSH 3u /* make completed writes durable */
+
+/* What disk_info tells about an extent capability. */
+struct exo_disk_info {
+	uint64_t start; /* first block of the extent, on the device */
+	uint64_t blocks; /* its length */
+	uint32_t rights; /* EXO_CAP_R, EXO_CAP_W, EXO_CAP_GRANT */
+	uint32_t block_size; /* EXO_DISK_BLOCK */
+	uint64_t device_blocks; /* the whole device */
+};
+_Static_assert(sizeof(struct exo_disk_info) == 32, "disk info layout");
+
+/* One completed request, as disk_complete hands it over. */
+struct exo_disk_completion {
+	uint64_t tag; /* disk_submit's tag */
+	int64_t status; /* 0, or EXO_ERR_IO (the device failed it) */
+};
+_Static_assert(sizeof(struct exo_disk_completion) == 16,
+	       "disk completion layout");
 
 /* Mapped read-only at EXO_INFO_VA in every environment; its own. */
 struct exo_env_info {

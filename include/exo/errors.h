@@ -24,6 +24,9 @@ typedef int64_t exo_status_t;
 #define EXO_ERR_BUSY -17 /* the resource is in use by someone else */
 #define EXO_ERR_EXISTS -18 /* the thing to create already exists */
 #define EXO_ERR_NOT_FOUND -19 /* no such object */
+#define EXO_ERR_NOT_DIR -20 /* a path component is not a directory */
+#define EXO_ERR_IS_DIR -21 /* the object is a directory */
+#define EXO_ERR_NOT_EMPTY -22 /* the directory is not empty */
 
 /* Rights: the caller may not do this. */
 #define EXO_ERR_DENIED -32 /* the caller lacks the right or ownership */
@@ -31,6 +34,7 @@ typedef int64_t exo_status_t;
 /* Resource: the system has run out of something. */
 #define EXO_ERR_NO_MEMORY -48 /* no free frames or kernel memory */
 #define EXO_ERR_LIMIT -49 /* a table or quota is full */
+#define EXO_ERR_NO_SPACE -50 /* the device or file system is full */
 
 /* I/O: a device or medium failed. */
 #define EXO_ERR_IO -64 /* a device reported an error */
@@ -60,12 +64,20 @@ static inline const char *exo_status_name(exo_status_t s)
 		return "EXO_ERR_EXISTS";
 	case EXO_ERR_NOT_FOUND:
 		return "EXO_ERR_NOT_FOUND";
+	case EXO_ERR_NOT_DIR:
+		return "EXO_ERR_NOT_DIR";
+	case EXO_ERR_IS_DIR:
+		return "EXO_ERR_IS_DIR";
+	case EXO_ERR_NOT_EMPTY:
+		return "EXO_ERR_NOT_EMPTY";
 	case EXO_ERR_DENIED:
 		return "EXO_ERR_DENIED";
 	case EXO_ERR_NO_MEMORY:
 		return "EXO_ERR_NO_MEMORY";
 	case EXO_ERR_LIMIT:
 		return "EXO_ERR_LIMIT";
+	case EXO_ERR_NO_SPACE:
+		return "EXO_ERR_NO_SPACE";
 	case EXO_ERR_IO:
 		return "EXO_ERR_IO";
 	case EXO_ERR_CORRUPT:

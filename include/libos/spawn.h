@@ -77,6 +77,14 @@ struct spawn_opts {
 	const char *name; /* for messages; NULL: argv[0], else "image" */
 	uint32_t flags; /* SPAWN_* */
 	uint32_t stack_pages; /* 0: SPAWN_STACK_PAGES */
+	/*
+	 * Called (when not NULL) with the child's id once it is loaded and
+	 * before it starts, e.g. to grant it capabilities it must find in
+	 * place. A negative result cancels the spawn: the child is destroyed
+	 * and spawn_image returns that error.
+	 */
+	int (*prepare)(exo_envid_t child, void *ctx);
+	void *prepare_ctx;
 };
 
 /*

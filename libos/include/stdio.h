@@ -62,6 +62,13 @@ int putc(int c, FILE *f);
 size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f);
 int fflush(FILE *f); /* 0: nothing is ever kept back */
 
+/*
+ * rename - move @from to @to (replacing a file, or an empty directory).
+ * -1 with errno ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EXDEV (two mounts),
+ * EINVAL (a directory into itself).
+ */
+int rename(const char *from, const char *to);
+
 /* Input. The console has none yet: EOF (end of file) at once. */
 int getchar(void);
 int fgetc(FILE *f);

@@ -3,9 +3,10 @@
  * <unistd.h>: the POSIX calls the libOS has so far.
  *
  * File descriptors: 0 (standard input), 1 (output) and 2 (error), all on
- * the console; there are no files yet. The kernel's console has no input
- * yet, so read() from fd 0 returns 0 (end of file) at once. Any other
- * descriptor, or one closed, gives EBADF.
+ * the console; 3 and up are files opened with open() (<fcntl.h>) on the
+ * mounted file systems (<libos/mount.h>). The kernel's console has no
+ * input yet, so read() from fd 0 returns 0 (end of file) at once. A
+ * descriptor not open gives EBADF.
  */
 #ifndef LIBOS_LIBC_UNISTD_H
 #define LIBOS_LIBC_UNISTD_H
@@ -27,6 +28,30 @@ ssize_t write(int fd, const void *buf, size_t n);
 
 /* close - give up @fd. Return: 0, or -1 with errno EBADF. */
 int close(int fd);
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+/*
+ * lseek - move the offset of file @fd. Return: the new offset, or -1 with
+ * errno EBADF, ESPIPE (the console), EINVAL (negative result, bad whence).
+ */
+off_t lseek(int fd, off_t off, int whence);
+
+/* fsync - make @fd's file durable. -1 with errno EBADF, EIO. */
+int fsync(int fd);
+
+/* ftruncate - set @fd's size. -1 with errno EBADF, EINVAL, EFBIG, ENOSPC. */
+int ftruncate(int fd, off_t size);
+
+/* unlink, rmdir - remove a file, an empty directory. -1 with errno
+ * ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY. */
+int unlink(const char *path);
+int rmdir(const char *path);
+
+/* sync - make every mounted file system durable. */
+void sync(void);
 
 /* This environment's id, and its parent's (0 for init). */
 pid_t getpid(void);

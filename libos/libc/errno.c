@@ -32,12 +32,20 @@ int errno_from_exo(int64_t status)
 		return EEXIST;
 	case EXO_ERR_NOT_FOUND:
 		return ENOENT;
+	case EXO_ERR_NOT_DIR:
+		return ENOTDIR;
+	case EXO_ERR_IS_DIR:
+		return EISDIR;
+	case EXO_ERR_NOT_EMPTY:
+		return ENOTEMPTY;
 	case EXO_ERR_DENIED:
 		return EACCES;
 	case EXO_ERR_NO_MEMORY:
 		return ENOMEM;
 	case EXO_ERR_LIMIT:
 		return EAGAIN;
+	case EXO_ERR_NO_SPACE:
+		return ENOSPC;
 	case EXO_ERR_IO:
 		return EIO;
 	case EXO_ERR_CORRUPT:

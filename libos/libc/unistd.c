@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The POSIX calls: descriptors 0-2 on the console, identity, sleeping.
- * Descriptors are a fixed table until there are files to open.
+ * The POSIX calls: descriptors 0-2 on the console (3 and up are files,
+ * libos/libc/file.c), identity, sleeping.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 
 #include <libos/console.h>
 #include <libos/exo.h>
+#include <libos/file.h>
 
 #define NFDS 3
 
@@ -36,6 +37,9 @@ static ssize_t result(int64_t r)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	if (fd >= FILE_FD_BASE) {
+		return file_write(fd, buf, n);
+	}
 	if (!fd_ok(fd, 1)) {
 		errno = EBADF;
 		return -1;
@@ -50,6 +54,9 @@ ssize_t read(int fd, void *buf, size_t n)
 {
 	struct console *c = console_current();
 
+	if (fd >= FILE_FD_BASE) {
+		return file_read(fd, buf, n);
+	}
 	if (!fd_ok(fd, 0)) {
 		errno = EBADF;
 		return -1;
@@ -62,6 +69,9 @@ ssize_t read(int fd, void *buf, size_t n)
 
 int close(int fd)
 {
+	if (fd >= FILE_FD_BASE) {
+		return file_close(fd);
+	}
 	if (fd < 0 || fd >= NFDS || closed[fd]) {
 		errno = EBADF;
 		return -1;

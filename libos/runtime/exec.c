@@ -369,6 +369,16 @@ int64_t spawn_image(const void *elf, size_t size, const char *const argv[],
 	if (err) {
 		goto err_destroy;
 	}
+	if (opts && opts->prepare) {
+		err = opts->prepare((exo_envid_t)child, opts->prepare_ctx);
+		if (err < 0) {
+			printf("spawn: %s: not started: preparing it failed: "
+			       "%s\n",
+			       name, exo_status_name(err));
+			goto err_reap;
+		}
+		err = 0;
+	}
 	err = (int)exo_env_start(l.child, plan.entry, args.argv_va, 0, 0, 0);
 	if (err) {
 		goto err_destroy;
@@ -377,6 +387,7 @@ int64_t spawn_image(const void *elf, size_t size, const char *const argv[],
 
 err_destroy:
 	printf("spawn: %s: cannot load: %s\n", name, exo_status_name(err));
+err_reap:
 	/* Its frames and mappings go with it; reap it so no one waits on it. */
 	exo_env_destroy(l.child, 0, 0, 0, 0, 0);
 	exo_env_wait(l.child, 0, 0, 0, 0, 0);

@@ -2,7 +2,8 @@
 /*
  * init: the first environment. It reads the boot module "manifest"
  * (docs/manifest.md), starts every program it lists from the boot module
- * of that name, waits for them, reports each end on the console, and exits
+ * of that name (granting it the disk extent its line names, carved from
+ * the whole disk the kernel gave init), waits for them, reports each end on the console, and exits
  * with the verdict of the whole run, which the kernel turns into the
  * machine's: 0 when every program ran and exited 0, 1 when one did not
  * (could not start, exited non-zero, faulted or was killed), 2 when there
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <libos/disk.h>
 #include <libos/runtime.h>
 #include <libos/spawn.h>
 
@@ -31,6 +33,47 @@ static struct running running[MAX_RUNNING];
 static uint32_t nrunning;
 static uint32_t started, failed;
 static struct manifest_entry entry;
+static int64_t disk_slot = EXO_ERR_NOT_FOUND; /* the whole disk, if any */
+static struct exo_disk_info disk;
+
+/* Is the extent @e names inside the disk? Say why not. */
+static bool disk_range_ok(const struct manifest_entry *e)
+{
+	if (disk_slot < 0) {
+		printf("init: manifest line %u: `disk=` but there is no disk\n",
+		       e->line);
+		return false;
+	}
+	if (e->disk_start >= disk.blocks ||
+	    e->disk_blocks > disk.blocks - e->disk_start) {
+		printf("init: manifest line %u: disk=%lu+%lu lies outside the "
+		       "disk (%lu blocks)\n",
+		       e->line, (unsigned long)e->disk_start,
+		       (unsigned long)e->disk_blocks,
+		       (unsigned long)disk.blocks);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * spawn_image's prepare hook: grant the child its extent before it runs,
+ * so disk_extent() finds it from the start. GRANT goes with it, so the
+ * program may carve its extent further for its own children.
+ */
+static int grant_extent(exo_envid_t child, void *ctx)
+{
+	const struct manifest_entry *e = ctx;
+	uint64_t rights = EXO_CAP_R | EXO_CAP_GRANT;
+	int64_t r;
+
+	if (!(e->flags & MANIFEST_DISK_RO)) {
+		rights |= EXO_CAP_W;
+	}
+	r = exo_disk_derive((uint64_t)disk_slot, child, e->disk_start,
+			    e->disk_blocks, rights, 0);
+	return r < 0 ? (int)r : 0;
+}
 
 /* Check every line and that every program exists. Return: errors found. */
 static int check(const struct exo_bootmod *man)
@@ -48,6 +91,10 @@ static int check(const struct exo_bootmod *man)
 			printf("init: manifest line %u: no boot module "
 			       "named \"%s\"\n",
 			       entry.line, entry.argv[0]);
+			errors++;
+		} else if (entry.kind == MANIFEST_RUN &&
+			   (entry.flags & MANIFEST_DISK) &&
+			   !disk_range_ok(&entry)) {
 			errors++;
 		}
 	}
@@ -118,6 +165,10 @@ static void start(const struct manifest_entry *e)
 	if (e->flags & MANIFEST_MODULES) {
 		opts.flags |= SPAWN_SHARE_BOOTMODS;
 	}
+	if (e->flags & MANIFEST_DISK) {
+		opts.prepare = grant_extent;
+		opts.prepare_ctx = (void *)e;
+	}
 	while (nrunning == MAX_RUNNING) {
 		wait_one();
 	}
@@ -132,6 +183,14 @@ static void start(const struct manifest_entry *e)
 	running[nrunning].id = (exo_envid_t)id;
 	memcpy(running[nrunning].name, e->argv[0], strlen(e->argv[0]) + 1);
 	nrunning++;
+	if (e->flags & MANIFEST_DISK) {
+		printf("init: started %s (env %x) with disk blocks %lu+%lu%s\n",
+		       e->argv[0], (exo_envid_t)id,
+		       (unsigned long)e->disk_start,
+		       (unsigned long)e->disk_blocks,
+		       e->flags & MANIFEST_DISK_RO ? " read-only" : "");
+		return;
+	}
 	printf("init: started %s (env %x)\n", e->argv[0], (exo_envid_t)id);
 }
 
@@ -145,6 +204,11 @@ int main(void)
 		printf("init: no boot module named \"manifest\": nothing to "
 		       "start\n");
 		return 2;
+	}
+	disk_slot = disk_extent();
+	if (disk_slot >= 0 &&
+	    exo_disk_info((uint64_t)disk_slot, (uint64_t)&disk, 0, 0, 0, 0)) {
+		disk_slot = EXO_ERR_NOT_FOUND;
 	}
 	errors = check(man);
 	if (errors) {

@@ -107,6 +107,49 @@ static bool keyword(const struct manifest_entry *e, const bool quoted[], int i,
 	return !quoted[i] && strcmp(e->argv[i], kw) == 0;
 }
 
+/* A decimal number below 2^64 at *@s; *@s moves past it. */
+static bool number(const char **s, uint64_t *out)
+{
+	uint64_t v = 0, d;
+	int digits = 0;
+
+	while (**s >= '0' && **s <= '9') {
+		d = (uint64_t)(**s - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			return false;
+		}
+		v = v * 10 + d;
+		digits++;
+		(*s)++;
+	}
+	*out = v;
+	return digits > 0;
+}
+
+/* `disk=START+COUNT` or `disk=START+COUNT:ro` into @e. */
+static int parse_disk(struct manifest *m, const char *w,
+		      struct manifest_entry *e)
+{
+	const char *s = w + 5;
+
+	if (e->flags & MANIFEST_DISK) {
+		return fail(m, EXO_ERR_INVALID, "more than one `disk=`");
+	}
+	if (!number(&s, &e->disk_start) || *s++ != '+' ||
+	    !number(&s, &e->disk_blocks) || (*s && strcmp(s, ":ro") != 0)) {
+		return fail(m, EXO_ERR_INVALID,
+			    "`disk=` wants START+COUNT or START+COUNT:ro "
+			    "(blocks, decimal)");
+	}
+	if (e->disk_blocks == 0 ||
+	    e->disk_start + e->disk_blocks < e->disk_start) {
+		return fail(m, EXO_ERR_INVALID,
+			    "`disk=` range is empty or wraps");
+	}
+	e->flags |= MANIFEST_DISK | (*s ? MANIFEST_DISK_RO : 0);
+	return 0;
+}
+
 /* Return: 1 (an entry), 0 (nothing on the line), or an error. */
 static int parse_line(struct manifest *m, const char *s, size_t len,
 		      struct manifest_entry *e)
@@ -120,6 +163,8 @@ static int parse_line(struct manifest *m, const char *s, size_t len,
 	}
 	e->line = m->line;
 	e->flags = 0;
+	e->disk_start = 0;
+	e->disk_blocks = 0;
 	if (keyword(e, quoted, 0, "wait")) {
 		if (n > 1) {
 			return fail(m, EXO_ERR_INVALID,
@@ -130,13 +175,33 @@ static int parse_line(struct manifest *m, const char *s, size_t len,
 		e->argv[0] = NULL;
 		return 1;
 	}
-	if (keyword(e, quoted, 0, "with-modules")) {
-		if (n == 1) {
-			return fail(m, EXO_ERR_INVALID,
-				    "`with-modules` needs a program");
+	/* Options, in any order, before the program. */
+	for (;; first++) {
+		const char *w = e->argv[first];
+		int err;
+
+		if (keyword(e, quoted, first, "with-modules")) {
+			if (e->flags & MANIFEST_MODULES) {
+				return fail(m, EXO_ERR_INVALID,
+					    "more than one `with-modules`");
+			}
+			e->flags |= MANIFEST_MODULES;
+		} else if (!quoted[first] && strncmp(w, "disk=", 5) == 0) {
+			err = parse_disk(m, w, e);
+			if (err) {
+				return err;
+			}
+		} else {
+			break;
 		}
-		e->flags |= MANIFEST_MODULES;
-		first = 1;
+		if (first + 1 == n) {
+			return fail(m, EXO_ERR_INVALID,
+				    e->flags & MANIFEST_DISK &&
+						    !keyword(e, quoted, first,
+							     "with-modules")
+					    ? "`disk=` needs a program"
+					    : "`with-modules` needs a program");
+		}
 	}
 	if (e->argv[first][0] == '\0') {
 		return fail(m, EXO_ERR_INVALID, "empty program name");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The boot manifest: which programs init starts, with their arguments
- * (docs/manifest.md). A line is a program to start, `wait`, or nothing;
+ * and the disk extent each gets (docs/manifest.md). A line is a program to start, `wait`, or nothing;
  * words are separated by blanks, "double quotes" make one word of several,
  * and # starts a comment. The parser reads text it must not trust (a boot
  * module) without changing it, and reports the first rule a line breaks,
@@ -23,12 +23,16 @@
 
 /* MANIFEST_RUN flags. */
 #define MANIFEST_MODULES 0x1u /* `with-modules`: share the boot modules */
+#define MANIFEST_DISK 0x2u /* `disk=START+COUNT[:ro]`: grant an extent */
+#define MANIFEST_DISK_RO 0x4u /* ... read-only (`:ro`) */
 
 struct manifest_entry {
 	uint32_t kind; /* MANIFEST_RUN or MANIFEST_WAIT */
 	uint32_t flags; /* MANIFEST_* flags */
 	uint32_t line; /* 1-based */
 	uint32_t argc; /* >= 1 for MANIFEST_RUN */
+	uint64_t disk_start; /* MANIFEST_DISK: first block of the extent... */
+	uint64_t disk_blocks; /* ...and its length (>= 1, no wrap) */
 	const char *argv[MANIFEST_WORDS_MAX + 1]; /* into buf; NULL-ended */
 	char buf[MANIFEST_LINE_MAX + 1]; /* the words, each NUL-ended */
 };
@@ -60,8 +64,9 @@ void manifest_init(struct manifest *m, const char *text, size_t size);
  * MANIFEST_WORDS_MAX words, a program name longer than MANIFEST_NAME_MAX),
  * EXO_ERR_INVALID (a control character or NUL, an unterminated quote, a
  * quote inside a word or a word right after a closing quote, `wait` with
- * words after it, `with-modules` without a program, an empty program
- * name).
+ * words after it, `with-modules` or `disk=` without a program, an empty
+ * program name, a malformed, empty or wrapping `disk=` range, two
+ * `disk=` or `with-modules` on a line).
  */
 int manifest_next(struct manifest *m, struct manifest_entry *e);
 

@@ -112,6 +112,65 @@ static void test_programs(void **state)
 	close_reader(r);
 }
 
+static void test_disk(void **state)
+{
+	struct reader *r = open_str("disk=0+64 tenant A\n"
+				    "disk=100+1:ro with-modules p\n"
+				    "with-modules disk=18446744073709551614+1 q\n"
+				    "\"disk=1+1\" x\n"
+				    "p disk=5+5\n");
+
+	expect_run(r, 1, MANIFEST_DISK, "tenant", "A", NULL);
+	assert_int_equal(r->e.disk_start, 0);
+	assert_int_equal(r->e.disk_blocks, 64);
+	expect_run(r, 2, MANIFEST_DISK | MANIFEST_DISK_RO | MANIFEST_MODULES,
+		   "p", NULL);
+	assert_int_equal(r->e.disk_start, 100);
+	assert_int_equal(r->e.disk_blocks, 1);
+	expect_run(r, 3, MANIFEST_DISK | MANIFEST_MODULES, "q", NULL);
+	assert_int_equal(r->e.disk_start, 18446744073709551614ul);
+	expect_run(r, 4, 0, "disk=1+1", "x", NULL); /* quoted: a program */
+	assert_int_equal(r->e.disk_blocks, 0);
+	expect_run(r, 5, 0, "p", "disk=5+5", NULL); /* after the program */
+	expect_end(r);
+	close_reader(r);
+}
+
+static void test_disk_errors(void **state)
+{
+	const char *bad = "`disk=` wants START+COUNT or START+COUNT:ro "
+			  "(blocks, decimal)";
+	struct reader *r = open_str("disk=0+64\n"
+				    "disk=1+0 p\n"
+				    "disk=18446744073709551615+1 p\n"
+				    "disk=+5 p\n"
+				    "disk=5 p\n"
+				    "disk=5+ p\n"
+				    "disk=5+5:rw p\n"
+				    "disk=0x10+5 p\n"
+				    "disk=1+1 disk=2+2 p\n"
+				    "disk=99999999999999999999+1 p\n"
+				    "with-modules with-modules p\n"
+				    "with-modules disk=1+1\n"
+				    "disk=1+1 ok\n");
+
+	expect_error(r, EXO_ERR_INVALID, 1, "`disk=` needs a program");
+	expect_error(r, EXO_ERR_INVALID, 2, "`disk=` range is empty or wraps");
+	expect_error(r, EXO_ERR_INVALID, 3, "`disk=` range is empty or wraps");
+	expect_error(r, EXO_ERR_INVALID, 4, bad);
+	expect_error(r, EXO_ERR_INVALID, 5, bad);
+	expect_error(r, EXO_ERR_INVALID, 6, bad);
+	expect_error(r, EXO_ERR_INVALID, 7, bad);
+	expect_error(r, EXO_ERR_INVALID, 8, bad);
+	expect_error(r, EXO_ERR_INVALID, 9, "more than one `disk=`");
+	expect_error(r, EXO_ERR_INVALID, 10, bad);
+	expect_error(r, EXO_ERR_INVALID, 11, "more than one `with-modules`");
+	expect_error(r, EXO_ERR_INVALID, 12, "`disk=` needs a program");
+	expect_run(r, 13, MANIFEST_DISK, "ok", NULL);
+	expect_end(r);
+	close_reader(r);
+}
+
 static void test_empty(void **state)
 {
 	struct reader *r = open_text("", 0);
@@ -299,6 +358,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_programs),
+		cmocka_unit_test(test_disk),
+		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_quotes),
