@@ -8,10 +8,11 @@
  * buffer is pinned in the cache, so it cannot reach its home block
  * before the transaction is in the journal. File data is written in
  * place (through the cache, or straight from the caller for whole
- * blocks). A commit writes the dirty data and flushes the device, then
- * writes descriptor, metadata blocks and a checksummed commit block to
- * the journal and flushes again; only then are the buffers unpinned and
- * free to go home. fsync is a commit.
+ * blocks). A commit writes the dirty data and, if the transaction maps
+ * new data blocks, flushes the device; then it writes descriptor,
+ * metadata blocks and a checksummed commit block to the journal and
+ * flushes again; only then are the buffers unpinned and free to go home.
+ * fsync is a commit.
  *
  * Transactions are cut only where the file system is consistent: between
  * operations, and inside long writes and truncations at points where the
@@ -64,6 +65,7 @@ struct jfs {
 	struct bcache_buf *tx[TX_CAP];
 	uint32_t ntx;
 	int data_unflushed; /* data reached the device since the last flush */
+	int fresh_data; /* the running transaction allocated data blocks */
 	int broken; /* a write failed: refuse changes */
 	int readonly;
 	uint64_t clock;
@@ -171,19 +173,26 @@ static int commit(struct jfs *j)
 	if (j->broken) {
 		return EXO_ERR_IO;
 	}
-	/* Ordered data: file data is durable before metadata naming it. */
+	/*
+	 * Ordered data: the contents of blocks this transaction maps anew
+	 * are durable before the commit record that names them. Data that
+	 * only overwrites blocks already mapped needs no flush of its own:
+	 * the one after the journal write makes it durable with the rest.
+	 */
 	err = bcache_write_back(&j->cache);
 	if (err) {
 		return fail(j, err);
 	}
-	if (j->cache.stats.writes || j->data_unflushed) {
-		j->cache.stats.writes = 0;
-		j->data_unflushed = 0;
+	if ((j->cache.stats.writes || j->data_unflushed) &&
+	    (n == 0 || j->fresh_data)) {
 		err = blockdev_flush(j->bd);
 		if (err) {
 			return fail(j, err);
 		}
 	}
+	j->cache.stats.writes = 0;
+	j->data_unflushed = 0;
+	j->fresh_data = 0;
 	if (n == 0) {
 		return 0;
 	}
@@ -411,6 +420,7 @@ static int bmap(struct jfs *j, struct jfs_inode *ip, uint64_t lb, int alloc,
 				return err;
 			}
 			ip->blocks++;
+			j->fresh_data = 1;
 			if (fresh) {
 				*fresh = 1;
 			}
@@ -488,8 +498,11 @@ static int bmap(struct jfs *j, struct jfs_inode *ip, uint64_t lb, int alloc,
 					err = meta_dirty(j, z);
 					bcache_put(&j->cache, z);
 				}
-			} else if (fresh) {
-				*fresh = 1;
+			} else {
+				j->fresh_data = 1;
+				if (fresh) {
+					*fresh = 1;
+				}
 			}
 		}
 		bcache_put(&j->cache, b);
