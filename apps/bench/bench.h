@@ -90,6 +90,8 @@
 #define THREAD_YIELD_ITERS (100000 / BENCH_SCALE)
 #define MUTEX_HANDOFF_ITERS (100000 / BENCH_SCALE)
 #define SCHED_PICK_ITERS (20000 / BENCH_SCALE)
+
+/*
  * The raw disk (apps/bench-disk, image img_bench_disk, a scratch virtio
  * disk of DISK_SCRATCH_MB attached by scripts/bench), through the libOS
  * block device over the whole disk:
