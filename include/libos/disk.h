@@ -16,6 +16,10 @@
  *    of the library's own (a copy).
  *  - disk_submit / disk_wait / disk_poll: requests the caller keeps in
  *    flight itself, completions collected by tag.
+ * Both touch every page of a buffer before handing it to the kernel (a
+ * write for reads), so memory the pager has not filled in yet, or shares
+ * copy-on-write, is made present and private first; a buffer that is not
+ * valid memory therefore faults in the caller, as memcpy would.
  * Waiting sleeps in ipc_recv until the kernel's EXO_NOTIFY_DISK
  * notification; IPC calls that arrive meanwhile are refused with
  * EXO_ERR_BUSY. Not thread-safe. The library collects this environment's

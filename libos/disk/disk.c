@@ -135,6 +135,40 @@ struct flight {
 };
 
 /*
+ * The kernel takes only buffers whose pages are mapped (and writable for
+ * a read), and pins them for the transfer. Memory from the pager may not
+ * be there yet (demand-zero) or be shared copy-on-write: touch every page
+ * first the way the device will, so the pager makes it present and ours.
+ */
+static void prefault(uint32_t op, const uint8_t *p, uint32_t nblocks)
+{
+	for (uint32_t i = 0; i < nblocks; i++) {
+		volatile uint8_t *q = (volatile uint8_t *)(p + (uint64_t)i * BLOCK);
+
+		if (op == EXO_DISK_READ) {
+			*q = *q;
+		} else {
+			(void)*q;
+		}
+	}
+}
+
+/* Submit, touching the buffer first (and again should it have gone). */
+static int64_t submit(uint64_t slot, uint32_t op, uint64_t block,
+		      uint32_t count, uint8_t *buf, uint64_t tag)
+{
+	int64_t r = EXO_ERR_FAULT;
+
+	for (int tries = 0; tries < 2 && r == EXO_ERR_FAULT; tries++) {
+		if (op != EXO_DISK_FLUSH) {
+			prefault(op, buf, count);
+		}
+		r = exo_disk_submit(slot, op, block, count, (uint64_t)buf, tag);
+	}
+	return r;
+}
+
+/*
  * Move @count blocks at @block between the extent and @buf: chunks of
  * CHUNK blocks, DISK_DEPTH in flight. After a failure nothing more is
  * started, what is in flight is waited for, and the first error is
@@ -185,11 +219,11 @@ static int transfer(struct disk *d, uint32_t op, uint64_t block, uint32_t count,
 			if (!direct && op == EXO_DISK_WRITE) {
 				memcpy(p, user, (size_t)nb * BLOCK);
 			}
-			r = exo_disk_submit(
-				(uint64_t)d->slot, op,
-				block + (uint64_t)next * CHUNK, nb, (uint64_t)p,
-				this_seq << TAG_SEQ_SHIFT |
-					(uint64_t)next << TAG_CHUNK_SHIFT | f);
+			r = submit((uint64_t)d->slot, op,
+				   block + (uint64_t)next * CHUNK, nb, p,
+				   this_seq << TAG_SEQ_SHIFT |
+					   (uint64_t)next << TAG_CHUNK_SHIFT |
+					   f);
 			if ((r == EXO_ERR_BUSY || r == EXO_ERR_LIMIT) &&
 			    inflight) {
 				break; /* room comes back as requests end */
@@ -291,8 +325,7 @@ int disk_submit(struct disk *d, uint32_t op, uint64_t block, uint32_t count,
 	if (tag & DISK_TAG_LIBRARY) {
 		return EXO_ERR_INVALID;
 	}
-	r = exo_disk_submit((uint64_t)d->slot, op, block, count, (uint64_t)buf,
-			    tag);
+	r = submit((uint64_t)d->slot, op, block, count, (uint8_t *)buf, tag);
 	if (r < 0) {
 		return (int)r;
 	}
