@@ -146,9 +146,10 @@ struct pager_ops {
 	 * address space, whose writable pages are shared read-only with this
 	 * one until either writes them. Returns twice: 0 in the child, the
 	 * child's id in the parent. The child inherits the fault and
-	 * preemption handlers. Errors (parent only): what env_create and the
-	 * page calls return (EXO_ERR_LIMIT, EXO_ERR_NO_MEMORY), EXO_ERR_STATE
-	 * (pages are out in the swap store: a child could not read them).
+	 * preemption handlers, but not init's boot modules. Errors (parent
+	 * only): what env_create and the page calls return (EXO_ERR_LIMIT,
+	 * EXO_ERR_NO_MEMORY), EXO_ERR_STATE (a memory limit is set: a child
+	 * could not read the pages in our swap store).
 	 */
 	int64_t (*fork)(struct pager *p);
 	/*
@@ -160,10 +161,12 @@ struct pager_ops {
 	 */
 	int (*stack_alloc)(struct pager *p, uint64_t max, uint64_t *top);
 	/*
-	 * Keep at most @pages pages of regions resident (0: no limit),
-	 * evicting pages to the swap store to get there. Errors:
-	 * EXO_ERR_INVALID (above the swap store's room, or below 2),
-	 * EXO_ERR_NOSYS (this pager does not evict).
+	 * Keep at most @pages pages of regions resident, counting those
+	 * backed from now on, by evicting pages to the swap store (0: no
+	 * limit, nothing changes). Set once, before any fork. Errors:
+	 * EXO_ERR_INVALID (1, or more than POLICY_SLOTS_MAX), EXO_ERR_STATE
+	 * (a limit is set already, or this environment forked or is a fork),
+	 * EXO_ERR_NO_MEMORY, EXO_ERR_NOSYS (a pager that does not evict).
 	 */
 	int (*set_limit)(struct pager *p, uint64_t pages);
 	/*

@@ -873,10 +873,12 @@ static int fork_level(struct fork_walk *w, uint64_t base, int level)
 		uint64_t va = base + (uint64_t)i * span, e = t[i];
 		int err;
 
-		/* Most entries are empty: skip them four at a time. */
-		if ((i & 3) == 0 && i + 3 < n &&
-		    !((e | t[i + 1] | t[i + 2] | t[i + 3]) & EXO_PTE_P)) {
-			i += 3;
+		/* Most entries are empty: skip them eight at a time. */
+		if ((i & 7) == 0 && i + 7 < n &&
+		    !((e | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] |
+		       t[i + 5] | t[i + 6] | t[i + 7]) &
+		      EXO_PTE_P)) {
+			i += 7;
 			continue;
 		}
 		if (!(e & EXO_PTE_P)) {
