@@ -75,6 +75,7 @@ struct thread {
 	uint32_t regs_full; /* all of regs valid (preempted, new thread) */
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
 	int32_t saved_errno; /* errno while not running (each has its own) */
+	struct module_call *mcall_top; /* module_call_top while not running */
 	uint64_t stack_base, stack_size; /* mapping, guard page below */
 	void *(*fn)(void *);
 	void *arg;
@@ -175,7 +176,42 @@ static inline size_t sched_state_size(size_t threads)
 		.ops = (ops_),                                                 \
 		.self = (self_),                                               \
 		.priority = (prio_),                                           \
+		.impl_major = 1,                                               \
+		.state_version = SCHED_MODULE_STATE,                           \
+		.state_min = SCHED_MODULE_STATE,                               \
+		.export_state = sched_module_export,                           \
+		.import_state = sched_module_import,                           \
+		.fini = sched_module_fini,                                     \
 	}
+
+/*
+ * The module entry points every policy shares (SCHED_IMPL sets them), so
+ * that a gated slot can swap, roll back and restore it (struct
+ * module_desc in <libos/module.h>). State format SCHED_MODULE_STATE (1)
+ * is struct sched_state, version 1.x. They work through the policy's own
+ * ops:
+ * - sched_module_export: export_state into @buf (with @buf NULL and @cap
+ *   0, the length needed). Return: bytes, EXO_ERR_TOO_BIG, EXO_ERR_NOSYS.
+ * - sched_module_import: forget whatever the instance held (an instance
+ *   that served before and was rolled back to), then import_state with
+ *   the machinery's resolver and clock (sched_module_host). Return: as
+ *   import_state; EXO_ERR_STATE when no machinery is set.
+ * - sched_module_fini: forget.
+ */
+#define SCHED_MODULE_STATE 1
+int64_t sched_module_export(void *self, uint16_t version, void *buf,
+			    uint64_t cap);
+int sched_module_import(void *self, uint16_t version, const void *buf,
+			uint64_t len);
+void sched_module_fini(void *self);
+
+/* What the entry points above need from the thread machinery. */
+struct sched_module_host {
+	sched_resolve_fn resolve;
+	void *ctx;
+	uint64_t (*now)(void);
+};
+extern const struct sched_module_host *sched_module_host;
 
 /*
  * Defaults for policies without inheritance or their own waiter order:

@@ -423,3 +423,61 @@ err_detach:
 	}
 	return err;
 }
+
+/* The module entry points (SCHED_IMPL). */
+
+const struct sched_module_host *sched_module_host;
+
+int64_t sched_module_export(void *self, uint16_t version, void *buf,
+			    uint64_t cap)
+{
+	struct sched *s = self;
+	struct sched_stats st;
+	size_t need;
+
+	if (version != SCHED_MODULE_STATE) {
+		return EXO_ERR_NOSYS;
+	}
+	if (!sched_module_host) {
+		return EXO_ERR_STATE;
+	}
+	sched_stats(s, &st);
+	need = sched_state_size(st.threads);
+	if (!buf && cap == 0) {
+		return (int64_t)need;
+	}
+	if (cap < need) {
+		return EXO_ERR_TOO_BIG;
+	}
+	return sched_export_state(s, buf, cap, sched_module_host->now());
+}
+
+int sched_module_import(void *self, uint16_t version, const void *buf,
+			uint64_t len)
+{
+	struct sched *s = self;
+	const struct sched_state *st = buf;
+
+	if (version != SCHED_MODULE_STATE) {
+		return EXO_ERR_NOSYS;
+	}
+	if (!sched_module_host) {
+		return EXO_ERR_STATE;
+	}
+	if (len < sizeof(*st) ||
+	    (st->record_size &&
+	     (len - sizeof(*st)) / st->record_size < st->count)) {
+		return EXO_ERR_INVALID;
+	}
+	s->ops->forget(s);
+	return sched_import_state(s, st, sched_module_host->resolve,
+				  sched_module_host->ctx,
+				  sched_module_host->now());
+}
+
+void sched_module_fini(void *self)
+{
+	struct sched *s = self;
+
+	s->ops->forget(s);
+}
