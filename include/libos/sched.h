@@ -212,6 +212,10 @@ struct sched {
 extern struct libos_slot sched_slot;
 extern struct module_slot sched_gate;
 
+/* The health window after a swap of the policy, in calls (about 30
+ * thread switches). */
+#define SCHED_WINDOW_CALLS 128
+
 /* The policy serving the program, or NULL before the slots are bound. */
 static inline struct sched *sched_current(void)
 {

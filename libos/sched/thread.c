@@ -90,6 +90,8 @@ struct module_slot sched_gate = {
 		  .major = SCHED_IFACE_MAJOR,
 		  .minor = SCHED_IFACE_MINOR,
 		  .ops_size = sizeof(struct sched_ops) },
+	/* Each switch is several calls: a window of a few dozen switches. */
+	.window_calls = SCHED_WINDOW_CALLS,
 };
 
 #define SOP(op) offsetof(struct sched_ops, op)
