@@ -88,7 +88,7 @@ struct thread {
 #define THREAD_F_MISSED 0x2u /* sched.edf: this job missed its deadline */
 
 /*
- * The state format, version 1: a header, then one record per thread, all
+ * The state format, version 2: a header, then one record per thread, all
  * little-endian, fixed width. Clocks are absolute ticks of the exporting
  * program (the importer runs in the same program, so they stay valid).
  *
@@ -100,7 +100,9 @@ struct thread {
  *	record_size  sizeof(struct sched_thread_rec) of the exporter
  *	policy	name of the exporting policy (NUL-padded)
  *	now	the exporter's clock at export
- *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes
+ *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes,
+ *		taken as little-endian 64-bit words (the last one padded
+ *		with zeros); version 1 took them byte by byte
  *
  * Record: id, state (SCHED_T_*; RUNNING is the thread that was on the
  * CPU), blocked_on (object kind and id, 0 if none), queue_pos (0 is the
@@ -109,7 +111,7 @@ struct thread {
  * wake_at, runtime.
  */
 #define SCHED_STATE_MAGIC 0x54534843534f5841ull /* "AXOSCHST" */
-#define SCHED_STATE_VERSION 0x00010000u /* 1.0 */
+#define SCHED_STATE_VERSION 0x00020000u /* 2.0 */
 #define SCHED_STATE_MAJOR(v) ((v) >> 16)
 #define SCHED_QPOS_NONE 0xffffffffu
 
@@ -312,7 +314,7 @@ void sched_state_apply(struct thread *t, const struct sched_thread_rec *r);
 int sched_state_import(struct sched *s, const struct sched_state *st,
 		       sched_resolve_fn resolve, void *ctx, uint64_t now);
 
-/* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64). */
+/* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64 by words). */
 uint64_t sched_state_sum(const void *p, size_t n);
 
 #endif

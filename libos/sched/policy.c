@@ -239,8 +239,12 @@ uint64_t sched_state_sum(const void *p, size_t n)
 	const uint8_t *b = p;
 	uint64_t x = 0xcbf29ce484222325ull;
 
-	for (size_t i = 0; i < n; i++) {
-		x = (x ^ b[i]) * 0x100000001b3ull;
+	/* FNV-1a over 64-bit little-endian words; a last partial one padded. */
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+		x = (x ^ w) * 0x100000001b3ull;
 	}
 	return x;
 }
