@@ -243,7 +243,12 @@ uint64_t sched_state_sum(const void *p, size_t n)
 	for (size_t i = 0; i < n; i += 8) {
 		uint64_t w = 0;
 
-		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+		/* A constant size for whole words: a load, not a call. */
+		if (n - i >= 8) {
+			memcpy(&w, b + i, 8);
+		} else {
+			memcpy(&w, b + i, n - i);
+		}
 		x = (x ^ w) * 0x100000001b3ull;
 	}
 	return x;
