@@ -92,8 +92,91 @@ static int bench(int k, uint32_t n, int trial)
 	return 0;
 }
 
+static struct sem gate_sem;
+static volatile uint32_t parked;
+
+static void *park(void *arg)
+{
+	parked++;
+	sem_wait(&gate_sem);
+	return arg;
+}
+
+/*
+ * swap_downtime_<n>, swap_total_<n>: @n threads parked on a semaphore
+ * while the program moves between sched.rr and sched.stride.
+ */
+static int bench_swap(uint32_t n, int trial)
+{
+	static const char *const to[2] = { "sched.stride", "sched.rr" };
+	struct thread **v = calloc(n, sizeof(*v));
+	struct thread_attr a = { .stack_size = 4096 };
+	uint64_t down = 0, total = 0;
+	uint32_t made = 0;
+	char name[40];
+	int err = 0;
+
+	if (!v) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	sem_init(&gate_sem, 0);
+	parked = 0;
+	for (; made < n && !err; made++) {
+		err = thread_create(&v[made], park, NULL, &a);
+	}
+	if (err) {
+		made--;
+	}
+	while (!err && parked < n) {
+		thread_yield();
+	}
+	for (int i = 0; i < SCHED_SWAP_ITERS && !err; i++) {
+		struct module_swap_report r;
+
+		/* The last swap's health window closes after a few calls. */
+		while (sched_gate.prev.live) {
+			thread_yield();
+		}
+		err = thread_sched_swap_report(to[i % 2], &r);
+		down += r.downtime;
+		total += r.total;
+	}
+	for (uint32_t i = 0; i < made; i++) {
+		sem_post(&gate_sem);
+	}
+	for (uint32_t i = 0; i < made; i++) {
+		thread_join(v[i], NULL);
+	}
+	free(v);
+	if (err) {
+		return err;
+	}
+	snprintf(name, sizeof(name), "swap_downtime_%u", n);
+	printf("BENCH %s %d %d %lu\n", name, SCHED_SWAP_ITERS, trial,
+	       (unsigned long)down);
+	snprintf(name, sizeof(name), "swap_total_%u", n);
+	printf("BENCH %s %d %d %lu\n", name, SCHED_SWAP_ITERS, trial,
+	       (unsigned long)total);
+	return 0;
+}
+
 int main(void)
 {
+	if (thread_sched_swap("sched.rr")) {
+		printf("bench: no sched.rr to start from\n");
+		failed = 1;
+	}
+	for (int t = 0; t < BENCH_TRIALS; t++) {
+		for (int i = 0; i < 3; i++) {
+			int err = bench_swap(sizes[i], t);
+
+			if (err) {
+				printf("bench: swap with %u threads: %s\n",
+				       sizes[i], exo_status_name(err));
+				failed = 1;
+			}
+		}
+	}
 	for (int t = 0; t < BENCH_TRIALS; t++) {
 		for (int k = 0; k < 4; k++) {
 			for (int i = 0; i < 3; i++) {

@@ -143,6 +143,21 @@
 #define FS_IO_CHUNK (1u << 20)
 #define FS_FSYNC_ITERS (1000 / BENCH_SCALE)
 
+/*
+ * Swapping the scheduling policy of a running program (apps/bench-sched,
+ * boot module "picks"): n threads (blocked on a semaphore) and the main
+ * one move between sched.rr and sched.stride through the gated "sched"
+ * slot, SCHED_SWAP_ITERS swaps per trial:
+ *
+ *   swap_downtime_<n>  the cycles callers were held at the gate during one
+ *                      swap (export, import, re-point), as the slot
+ *                      reports it
+ *   swap_total_<n>     the whole swap: the new instance's init, the
+ *                      downtime, the health check and the log line
+ *                      (Axolotl only)
+ */
+#define SCHED_SWAP_ITERS (BENCH_SCALE > 1 ? 2 : 20)
+
 #endif
 
 /*

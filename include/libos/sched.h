@@ -32,9 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libos/module_slot.h>
 #include <libos/slot.h>
 
-#define SCHED_IFACE_MAJOR 1
+#define SCHED_IFACE_MAJOR 2
 #define SCHED_IFACE_MINOR 0
 
 /*
@@ -119,15 +120,18 @@ struct sched_ops {
 	 */
 	struct thread *(*pick_next)(struct sched *s, uint64_t now);
 	/*
-	 * Charge running @cur for the @ran ticks since it was last charged:
-	 * at the end of a time slice (@slice_end true), and when it gives
-	 * the CPU up (yield, block, sleep, end; @slice_end false; skipped
-	 * when @ran would be 0). The policy adds @ran to cur->runtime.
-	 * Return: with @slice_end, true if another thread should run now
+	 * Charge running @cur for the ticks since it was last charged
+	 * (@ran_flags without SCHED_TICK_SLICE_END): at the end of a time
+	 * slice (SCHED_TICK_SLICE_END set in @ran_flags), and when it gives
+	 * the CPU up (yield, block, sleep, end; the flag clear; skipped
+	 * when the ticks would be 0). The policy adds them to cur->runtime.
+	 * Return: at a slice end, true if another thread should run now
 	 * (the machinery then enqueues @cur and picks); otherwise ignored.
+	 * (One argument carries both so that every op takes at most three
+	 * after the policy, as a gated slot wants.)
 	 */
-	bool (*tick)(struct sched *s, struct thread *cur, uint64_t ran,
-		     bool slice_end, uint64_t now);
+	bool (*tick)(struct sched *s, struct thread *cur, uint64_t ran_flags,
+		     uint64_t now);
 	/*
 	 * @woken has just been queued while @cur runs: should @cur give
 	 * way at once (without waiting for the slice to end)? sched.prio:
@@ -183,23 +187,48 @@ struct sched_ops {
 	 */
 	int (*import_state)(struct sched *s, const struct sched_state *st,
 			    sched_resolve_fn resolve, void *ctx, uint64_t now);
+	/*
+	 * Let go of every thread at once, without touching any descriptor
+	 * (another policy owns their links now): the policy is left empty,
+	 * as new, counters included. Used when a swap or rollback retires
+	 * or reuses an instance whose threads moved on.
+	 */
+	void (*forget)(struct sched *s);
 };
+
+/* tick: the charge ends a time slice. */
+#define SCHED_TICK_SLICE_END (1ull << 63)
 
 /* The object every policy embeds first. */
 struct sched {
 	const struct sched_ops *ops;
 };
 
-/* The slot serving "sched" (in libos/sched/thread.c). */
+/*
+ * The slot that binds "sched" at start (in libos/sched/thread.c): the
+ * policy the program was linked with. Once threads start, the policy is
+ * served through the gated slot sched_gate instead, which can swap it.
+ */
 extern struct libos_slot sched_slot;
+extern struct module_slot sched_gate;
+
+/* The health window after a swap of the policy, in calls (about 30
+ * thread switches). */
+#define SCHED_WINDOW_CALLS 128
 
 /* The policy serving the program, or NULL before the slots are bound. */
 static inline struct sched *sched_current(void)
 {
 	const struct libos_impl *impl = sched_slot.impl;
 
+	if (sched_gate.cur.live) {
+		return (struct sched *)sched_gate.self;
+	}
 	return impl ? (struct sched *)impl->self : NULL;
 }
+
+/* The name of the policy serving the program ("none" before any). */
+const char *sched_policy_name(void);
 
 static inline int sched_attach(struct sched *s, struct thread *t, uint64_t now)
 {
@@ -230,7 +259,8 @@ static inline struct thread *sched_pick_next(struct sched *s, uint64_t now)
 static inline bool sched_tick(struct sched *s, struct thread *cur, uint64_t ran,
 			      bool slice_end, uint64_t now)
 {
-	return s->ops->tick(s, cur, ran, slice_end, now);
+	return s->ops->tick(s, cur, ran | (slice_end ? SCHED_TICK_SLICE_END : 0),
+			    now);
 }
 
 static inline bool sched_preempts(struct sched *s, const struct thread *cur,
@@ -376,16 +406,27 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *switches,
 /*
  * thread_sched_swap - move every thread of the program to policy @name
  * (an implementation of "sched" linked into it, e.g. "sched.stride"),
- * while they run: the serving policy exports its state, lets go of every
- * thread, the new one imports the state, and the "sched" slot is
- * re-pointed. Threads keep their state (runnable, blocked, sleeping),
- * queue order and every parameter. Return: 0 (also when @name already
- * serves), or EXO_ERR_NOT_FOUND (no such implementation linked),
- * EXO_ERR_BUSY (it holds threads), EXO_ERR_NO_MEMORY, or the errors of
- * its import (sched.edf: EXO_ERR_LIMIT when the periodic threads are not
- * admissible); on error the old policy keeps every thread.
+ * while they run, through the gated slot sched_gate (module_slot_swap):
+ * callers are held at the gate (with a drain deadline), the serving policy
+ * exports its state (format of <libos/sched_impl.h>), the new one imports
+ * it, the slot is re-pointed and a health window opens: a fault or
+ * overrun of the new policy within it rolls back to the old one, with the
+ * threads' current state. Threads keep their state (runnable, blocked,
+ * sleeping), queue order and every parameter. Return: 0 (also when @name
+ * already serves), or EXO_ERR_NOT_FOUND (no such implementation linked),
+ * EXO_ERR_BUSY (a swap's health window is still open, or callers did not
+ * drain), EXO_ERR_NO_MEMORY, or the errors of its import (sched.edf:
+ * EXO_ERR_LIMIT when the periodic threads are not admissible); on error
+ * the old policy keeps every thread.
  */
 int thread_sched_swap(const char *name);
+
+/*
+ * thread_sched_swap_report - the same, with what the swap did in @r
+ * (downtime: cycles callers were held at the gate; total: cycles of the
+ * whole swap; the state moved).
+ */
+int thread_sched_swap_report(const char *name, struct module_swap_report *r);
 
 /* Mutexes (not recursive). Zero-initialised or MUTEX_INIT is unlocked. */
 struct mutex {

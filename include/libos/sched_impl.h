@@ -75,6 +75,7 @@ struct thread {
 	uint32_t regs_full; /* all of regs valid (preempted, new thread) */
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
 	int32_t saved_errno; /* errno while not running (each has its own) */
+	struct module_call *mcall_top; /* module_call_top while not running */
 	uint64_t stack_base, stack_size; /* mapping, guard page below */
 	void *(*fn)(void *);
 	void *arg;
@@ -87,7 +88,7 @@ struct thread {
 #define THREAD_F_MISSED 0x2u /* sched.edf: this job missed its deadline */
 
 /*
- * The state format, version 1: a header, then one record per thread, all
+ * The state format, version 2: a header, then one record per thread, all
  * little-endian, fixed width. Clocks are absolute ticks of the exporting
  * program (the importer runs in the same program, so they stay valid).
  *
@@ -99,7 +100,9 @@ struct thread {
  *	record_size  sizeof(struct sched_thread_rec) of the exporter
  *	policy	name of the exporting policy (NUL-padded)
  *	now	the exporter's clock at export
- *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes
+ *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes,
+ *		taken as little-endian 64-bit words (the last one padded
+ *		with zeros); version 1 took them byte by byte
  *
  * Record: id, state (SCHED_T_*; RUNNING is the thread that was on the
  * CPU), blocked_on (object kind and id, 0 if none), queue_pos (0 is the
@@ -108,7 +111,7 @@ struct thread {
  * wake_at, runtime.
  */
 #define SCHED_STATE_MAGIC 0x54534843534f5841ull /* "AXOSCHST" */
-#define SCHED_STATE_VERSION 0x00010000u /* 1.0 */
+#define SCHED_STATE_VERSION 0x00020000u /* 2.0 */
 #define SCHED_STATE_MAJOR(v) ((v) >> 16)
 #define SCHED_QPOS_NONE 0xffffffffu
 
@@ -175,7 +178,42 @@ static inline size_t sched_state_size(size_t threads)
 		.ops = (ops_),                                                 \
 		.self = (self_),                                               \
 		.priority = (prio_),                                           \
+		.impl_major = 1,                                               \
+		.state_version = SCHED_MODULE_STATE,                           \
+		.state_min = SCHED_MODULE_STATE,                               \
+		.export_state = sched_module_export,                           \
+		.import_state = sched_module_import,                           \
+		.fini = sched_module_fini,                                     \
 	}
+
+/*
+ * The module entry points every policy shares (SCHED_IMPL sets them), so
+ * that a gated slot can swap, roll back and restore it (struct
+ * module_desc in <libos/module.h>). State format SCHED_MODULE_STATE (1)
+ * is struct sched_state, version 1.x. They work through the policy's own
+ * ops:
+ * - sched_module_export: export_state into @buf (with @buf NULL and @cap
+ *   0, the length needed). Return: bytes, EXO_ERR_TOO_BIG, EXO_ERR_NOSYS.
+ * - sched_module_import: forget whatever the instance held (an instance
+ *   that served before and was rolled back to), then import_state with
+ *   the machinery's resolver and clock (sched_module_host). Return: as
+ *   import_state; EXO_ERR_STATE when no machinery is set.
+ * - sched_module_fini: forget.
+ */
+#define SCHED_MODULE_STATE 1
+int64_t sched_module_export(void *self, uint16_t version, void *buf,
+			    uint64_t cap);
+int sched_module_import(void *self, uint16_t version, const void *buf,
+			uint64_t len);
+void sched_module_fini(void *self);
+
+/* What the entry points above need from the thread machinery. */
+struct sched_module_host {
+	sched_resolve_fn resolve;
+	void *ctx;
+	uint64_t (*now)(void);
+};
+extern const struct sched_module_host *sched_module_host;
 
 /*
  * Defaults for policies without inheritance or their own waiter order:
@@ -276,7 +314,7 @@ void sched_state_apply(struct thread *t, const struct sched_thread_rec *r);
 int sched_state_import(struct sched *s, const struct sched_state *st,
 		       sched_resolve_fn resolve, void *ctx, uint64_t now);
 
-/* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64). */
+/* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64 by words). */
 uint64_t sched_state_sum(const void *p, size_t n);
 
 #endif

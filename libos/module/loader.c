@@ -921,7 +921,12 @@ uint64_t module_state_checksum(const void *buf, uint64_t len)
 	for (uint64_t i = 0; i < len; i += 8) {
 		uint64_t w = 0;
 
-		memcpy(&w, p + i, len - i < 8 ? len - i : 8);
+		/* A constant size for whole words: a load, not a call. */
+		if (len - i >= 8) {
+			memcpy(&w, p + i, 8);
+		} else {
+			memcpy(&w, p + i, len - i);
+		}
 		h ^= w;
 		h *= 0x100000001b3ull;
 	}

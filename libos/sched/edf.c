@@ -294,9 +294,11 @@ static void charge_job(struct edf *e, struct thread *t, uint64_t ran)
 	e->st.deadline_misses += skip;
 }
 
-static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran,
-		     bool slice_end, uint64_t now)
+static bool edf_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
+			  uint64_t now)
 {
+	uint64_t ran = ran_flags & ~SCHED_TICK_SLICE_END;
+	bool slice_end = (ran_flags & SCHED_TICK_SLICE_END) != 0;
 	struct edf *e = edf_of(s);
 	struct thread *next;
 
@@ -400,6 +402,17 @@ static int edf_import(struct sched *s, const struct sched_state *st,
 	return sched_state_import(s, st, resolve, ctx, now);
 }
 
+/* Let go of every thread without touching a descriptor. */
+static void edf_forget(struct sched *s)
+{
+	struct edf *x = edf_of(s);
+
+	sched_set_free(&x->all);
+	sched_heap_free(&x->ready);
+	sched_heap_free(&x->pending);
+	memset((char *)x + sizeof(x->base), 0, sizeof(*x) - sizeof(x->base));
+}
+
 static const struct sched_ops edf_ops = {
 	.attach = edf_attach,
 	.detach = edf_detach,
@@ -415,6 +428,7 @@ static const struct sched_ops edf_ops = {
 	.stats = edf_stats,
 	.export_state = edf_export,
 	.import_state = edf_import,
+	.forget = edf_forget,
 };
 
 struct sched *sched_edf_new(void)

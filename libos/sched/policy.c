@@ -239,8 +239,17 @@ uint64_t sched_state_sum(const void *p, size_t n)
 	const uint8_t *b = p;
 	uint64_t x = 0xcbf29ce484222325ull;
 
-	for (size_t i = 0; i < n; i++) {
-		x = (x ^ b[i]) * 0x100000001b3ull;
+	/* FNV-1a over 64-bit little-endian words; a last partial one padded. */
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		/* A constant size for whole words: a load, not a call. */
+		if (n - i >= 8) {
+			memcpy(&w, b + i, 8);
+		} else {
+			memcpy(&w, b + i, n - i);
+		}
+		x = (x ^ w) * 0x100000001b3ull;
 	}
 	return x;
 }
@@ -422,4 +431,62 @@ err_detach:
 		sched_state_apply(t, rec_at(st, i));
 	}
 	return err;
+}
+
+/* The module entry points (SCHED_IMPL). */
+
+const struct sched_module_host *sched_module_host;
+
+int64_t sched_module_export(void *self, uint16_t version, void *buf,
+			    uint64_t cap)
+{
+	struct sched *s = self;
+	struct sched_stats st;
+	size_t need;
+
+	if (version != SCHED_MODULE_STATE) {
+		return EXO_ERR_NOSYS;
+	}
+	if (!sched_module_host) {
+		return EXO_ERR_STATE;
+	}
+	sched_stats(s, &st);
+	need = sched_state_size(st.threads);
+	if (!buf && cap == 0) {
+		return (int64_t)need;
+	}
+	if (cap < need) {
+		return EXO_ERR_TOO_BIG;
+	}
+	return sched_export_state(s, buf, cap, sched_module_host->now());
+}
+
+int sched_module_import(void *self, uint16_t version, const void *buf,
+			uint64_t len)
+{
+	struct sched *s = self;
+	const struct sched_state *st = buf;
+
+	if (version != SCHED_MODULE_STATE) {
+		return EXO_ERR_NOSYS;
+	}
+	if (!sched_module_host) {
+		return EXO_ERR_STATE;
+	}
+	if (len < sizeof(*st) ||
+	    (st->record_size &&
+	     (len - sizeof(*st)) / st->record_size < st->count)) {
+		return EXO_ERR_INVALID;
+	}
+	s->ops->forget(s);
+	return sched_import_state(s, st, sched_module_host->resolve,
+				  sched_module_host->ctx,
+				  sched_module_host->now());
+}
+
+void sched_module_fini(void *self)
+{
+	struct sched *s = self;
+
+	s->ops->forget(s);
 }

@@ -157,9 +157,11 @@ static struct thread *prio_pick_next(struct sched *s, uint64_t now)
 	return t;
 }
 
-static bool prio_tick(struct sched *s, struct thread *cur, uint64_t ran,
-		      bool slice_end, uint64_t now)
+static bool prio_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
+			  uint64_t now)
 {
+	uint64_t ran = ran_flags & ~SCHED_TICK_SLICE_END;
+	bool slice_end = (ran_flags & SCHED_TICK_SLICE_END) != 0;
 	struct prio *pr = prio_of(s);
 
 	cur->runtime += ran;
@@ -253,6 +255,15 @@ static int prio_import(struct sched *s, const struct sched_state *st,
 	return sched_state_import(s, st, resolve, ctx, now);
 }
 
+/* Let go of every thread without touching a descriptor. */
+static void prio_forget(struct sched *s)
+{
+	struct prio *x = prio_of(s);
+
+	sched_set_free(&x->all);
+	memset((char *)x + sizeof(x->base), 0, sizeof(*x) - sizeof(x->base));
+}
+
 static const struct sched_ops prio_ops = {
 	.attach = prio_attach,
 	.detach = prio_detach,
@@ -268,6 +279,7 @@ static const struct sched_ops prio_ops = {
 	.stats = prio_stats,
 	.export_state = prio_export,
 	.import_state = prio_import,
+	.forget = prio_forget,
 };
 
 struct sched *sched_prio_new(void)

@@ -73,9 +73,11 @@ static struct thread *rr_pick_next(struct sched *s, uint64_t now)
 	return t;
 }
 
-static bool rr_tick(struct sched *s, struct thread *cur, uint64_t ran,
-		    bool slice_end, uint64_t now)
+static bool rr_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
+			  uint64_t now)
 {
+	uint64_t ran = ran_flags & ~SCHED_TICK_SLICE_END;
+	bool slice_end = (ran_flags & SCHED_TICK_SLICE_END) != 0;
 	struct rr *rr = rr_of(s);
 
 	cur->runtime += ran;
@@ -132,6 +134,15 @@ static int rr_import(struct sched *s, const struct sched_state *st,
 	return sched_state_import(s, st, resolve, ctx, now);
 }
 
+/* Let go of every thread without touching a descriptor. */
+static void rr_forget(struct sched *s)
+{
+	struct rr *x = rr_of(s);
+
+	sched_set_free(&x->all);
+	memset((char *)x + sizeof(x->base), 0, sizeof(*x) - sizeof(x->base));
+}
+
 static const struct sched_ops sched_rr_ops = {
 	.attach = rr_attach,
 	.detach = rr_detach,
@@ -147,6 +158,7 @@ static const struct sched_ops sched_rr_ops = {
 	.stats = rr_stats,
 	.export_state = rr_export,
 	.import_state = rr_import,
+	.forget = rr_forget,
 };
 
 struct sched *sched_rr_new(void)

@@ -106,9 +106,11 @@ static struct thread *stride_pick_next(struct sched *s, uint64_t now)
 	return t;
 }
 
-static bool stride_tick(struct sched *s, struct thread *cur, uint64_t ran,
-			bool slice_end, uint64_t now)
+static bool stride_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
+			  uint64_t now)
 {
+	uint64_t ran = ran_flags & ~SCHED_TICK_SLICE_END;
+	bool slice_end = (ran_flags & SCHED_TICK_SLICE_END) != 0;
 	struct stride *sp = stride_of(s);
 	struct thread *next;
 
@@ -180,6 +182,16 @@ static int stride_import(struct sched *s, const struct sched_state *st,
 	return 0;
 }
 
+/* Let go of every thread without touching a descriptor. */
+static void stride_forget(struct sched *s)
+{
+	struct stride *x = stride_of(s);
+
+	sched_set_free(&x->all);
+	sched_heap_free(&x->heap);
+	memset((char *)x + sizeof(x->base), 0, sizeof(*x) - sizeof(x->base));
+}
+
 static const struct sched_ops stride_ops = {
 	.attach = stride_attach,
 	.detach = stride_detach,
@@ -195,6 +207,7 @@ static const struct sched_ops stride_ops = {
 	.stats = stride_stats,
 	.export_state = stride_export,
 	.import_state = stride_import,
+	.forget = stride_forget,
 };
 
 struct sched *sched_stride_new(void)

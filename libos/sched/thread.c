@@ -76,12 +76,104 @@ static uint64_t *slot_mapped; /* bytes mapped at the top */
 static uint32_t *slot_free, nslot_free, slots_used;
 
 /*
- * The policy, as bound in the "sched" slot: looked up at each use, like
- * the allocator, so that the slot can be re-pointed.
+ * The policy is served through a gated slot (<libos/module_slot.h>), set
+ * up when threads start with the policy the "sched" slot bound: every
+ * call below goes through its gate, so that thread_sched_swap can hold
+ * callers, move the state and re-point it, and a policy that faults is
+ * healed (rolled back) by the next call. Calls are made with preemption
+ * off, so no thread is ever switched out inside one. Bool results are in
+ * al only; a call unwound by healing returns a negative status, which
+ * reads as true there (pick again, preempt: both safe).
  */
-static inline struct sched *policy(void)
+struct module_slot sched_gate = {
+	.want = { .iface = "sched",
+		  .major = SCHED_IFACE_MAJOR,
+		  .minor = SCHED_IFACE_MINOR,
+		  .ops_size = sizeof(struct sched_ops) },
+	/* Each switch is several calls: a window of a few dozen switches. */
+	.window_calls = SCHED_WINDOW_CALLS,
+};
+
+#define SOP(op) offsetof(struct sched_ops, op)
+
+static inline int g_attach(struct thread *t, uint64_t now)
 {
-	return sched_current();
+	return (int)MODULE_GATE_CALL2(&sched_gate, SOP(attach), t, now);
+}
+
+static inline void g_detach(struct thread *t)
+{
+	MODULE_GATE_CALL1(&sched_gate, SOP(detach), t);
+}
+
+static inline void g_enqueue(struct thread *t, uint64_t now)
+{
+	MODULE_GATE_CALL2(&sched_gate, SOP(enqueue), t, now);
+}
+
+static inline bool g_tick(struct thread *t, uint64_t ran, bool slice_end,
+			  uint64_t now)
+{
+	return (uint8_t)MODULE_GATE_CALL(
+		&sched_gate, SOP(tick), t,
+		ran | (slice_end ? SCHED_TICK_SLICE_END : 0), now);
+}
+
+static inline bool g_preempts(const struct thread *cur_,
+			      const struct thread *woken)
+{
+	return (uint8_t)MODULE_GATE_CALL2(&sched_gate, SOP(preempts), cur_,
+					  woken);
+}
+
+static inline void g_block(struct thread *t, struct sched_obj *o)
+{
+	MODULE_GATE_CALL2(&sched_gate, SOP(block), t, o);
+}
+
+static inline void g_release(struct thread *t, struct sched_obj *o)
+{
+	MODULE_GATE_CALL2(&sched_gate, SOP(release), t, o);
+}
+
+static inline bool g_before(const struct thread *a, const struct thread *b)
+{
+	return (uint8_t)MODULE_GATE_CALL2(&sched_gate, SOP(before), a, b);
+}
+
+static inline int g_set_param(struct thread *t, const struct sched_param *p,
+			      uint64_t now)
+{
+	return (int)MODULE_GATE_CALL(&sched_gate, SOP(set_param), t, p, now);
+}
+
+static inline void g_stats(struct sched_stats *out)
+{
+	if (MODULE_GATE_CALL1(&sched_gate, SOP(stats), out) < 0) {
+		memset(out, 0, sizeof(*out));
+	}
+}
+
+static _Noreturn void refused(void)
+{
+	printf("sched: no scheduling policy left to serve the threads\n");
+	exit(EXO_ERR_STATE);
+}
+
+/*
+ * The next thread. A call the gate unwound (the policy faulted and the
+ * slot has been told to heal) is made again: the healed slot answers.
+ */
+static inline struct thread *g_pick_next(uint64_t now)
+{
+	int64_t r;
+
+	while ((r = MODULE_GATE_CALL1(&sched_gate, SOP(pick_next), now)) < 0) {
+		if (sched_gate.gate.state == MODULE_GATE_REFUSED) {
+			refused();
+		}
+	}
+	return (struct thread *)(uintptr_t)r;
 }
 
 static uint64_t now_ticks(void)
@@ -100,7 +192,7 @@ static inline void charge(bool slice_end, bool *again)
 	bool r = false;
 
 	if (slice_end || now != charged_at) {
-		r = sched_tick(policy(), cur, now - charged_at, slice_end, now);
+		r = g_tick(cur, now - charged_at, slice_end, now);
 	}
 	charged_at = now;
 	if (again) {
@@ -130,9 +222,9 @@ static bool wake_sleepers(uint64_t now)
 		sleepers = t->sleep_next;
 		t->sleep_next = NULL;
 		t->blocked_on = NULL;
-		sched_enqueue(policy(), t, now);
+		g_enqueue(t, now);
 		if (cur->state == SCHED_T_RUNNING &&
-		    sched_preempts(policy(), cur, t)) {
+		    g_preempts(cur, t)) {
 			preempt = true;
 		}
 	}
@@ -158,7 +250,7 @@ static inline __attribute__((always_inline)) void schedule(void)
 	if (sleepers) {
 		wake_sleepers(now);
 	}
-	while (!(next = sched_pick_next(policy(), now))) {
+	while (!(next = g_pick_next(now))) {
 		if (!sleepers) {
 			all_blocked();
 		}
@@ -180,6 +272,8 @@ static inline __attribute__((always_inline)) void schedule(void)
 	prev->regs_full = 0;
 	prev->saved_errno = errno;
 	errno = next->saved_errno;
+	prev->mcall_top = module_call_top;
+	module_call_top = next->mcall_top;
 	thread_switch(&prev->regs, &next->regs, next->saved_preempt_off,
 		      (int)next->regs_full);
 }
@@ -193,7 +287,7 @@ static void pending(void)
 	}
 	sched_preempt_disable();
 	charge(false, NULL);
-	sched_enqueue(policy(), cur, now_ticks());
+	g_enqueue(cur, now_ticks());
 	schedule();
 	sched_preempt_off--;
 }
@@ -222,8 +316,8 @@ static int on_preempt(struct exo_upcall_frame *f)
 		sched_preempt_off = 0;
 		return 0;
 	}
-	sched_enqueue(policy(), prev, now);
-	next = sched_pick_next(policy(), now);
+	g_enqueue(prev, now);
+	next = g_pick_next(now);
 	sched_preempt_wanted = 0;
 	if (next == prev) {
 		sched_preempt_off = 0;
@@ -234,6 +328,8 @@ static int on_preempt(struct exo_upcall_frame *f)
 	prev->saved_preempt_off = 0;
 	prev->saved_errno = errno;
 	errno = next->saved_errno;
+	prev->mcall_top = module_call_top;
+	module_call_top = next->mcall_top;
 	f->regs = next->regs;
 	if (!next->regs_full) {
 		/* Saved at a call: the flags are what a call leaves. */
@@ -274,6 +370,33 @@ static int on_fault(struct exo_upcall_frame *f)
 	exit(STACK_OVERFLOW_EXIT);
 }
 
+static struct thread *find(void *ctx, uint32_t id);
+
+static const struct sched_module_host module_host = {
+	.resolve = find,
+	.now = now_ticks,
+};
+
+/*
+ * module_slot_busy_hook: is a thread other than the running one inside a
+ * call to @s (switched out within a gated call of another slot)?
+ */
+static int slot_busy(const struct module_slot *s)
+{
+	for (struct thread *t = all_head; t; t = t->all_next) {
+		if (t == cur) {
+			continue;
+		}
+		for (const struct module_call *c = t->mcall_top; c;
+		     c = c->prev) {
+			if ((c->slot & ~MODULE_CALL_FLAGS) == (uintptr_t)s) {
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * Make the calling flow the main thread and start preemption, once per
  * environment. A spawned child starts with a copy of its parent's
@@ -284,10 +407,26 @@ static int start_slow(void)
 {
 	struct sched_stats st;
 	int err;
-	if (!policy()) {
-		return EXO_ERR_STATE;
+
+	if (!sched_gate.cur.live) {
+		const struct module_desc *d =
+			sched_slot.impl ? module_desc_of_impl(sched_slot.impl)
+					: NULL;
+
+		if (!d) {
+			return EXO_ERR_STATE;
+		}
+		err = module_slot_init(&sched_gate, d);
+		if (!err) {
+			err = module_healing_enable();
+		}
+		if (err) {
+			return err;
+		}
 	}
-	sched_stats(policy(), &st);
+	sched_module_host = &module_host;
+	module_slot_busy_hook = slot_busy;
+	g_stats(&st);
 	if (st.threads) {
 		return EXO_ERR_STATE;
 	}
@@ -308,7 +447,7 @@ static int start_slow(void)
 	sched_param_defaults(&main_thread.param);
 	main_thread.join_obj.kind = SCHED_OBJ_JOIN;
 	main_thread.join_obj.id = 1;
-	err = sched_attach(policy(), &main_thread, now_ticks());
+	err = g_attach(&main_thread, now_ticks());
 	if (err) {
 		return err;
 	}
@@ -325,7 +464,7 @@ static int start_slow(void)
 		err = libos_set_preempt_hook(on_preempt);
 	}
 	if (err) {
-		sched_detach(policy(), &main_thread);
+		g_detach(&main_thread);
 		return err;
 	}
 	owner = exo_env_info()->id;
@@ -445,7 +584,7 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	t->eff_prio = t->param.prio;
 	t->join_obj.kind = SCHED_OBJ_JOIN;
 	t->join_obj.id = t->id;
-	err = sched_attach(policy(), t, now_ticks());
+	err = g_attach(t, now_ticks());
 	if (err) {
 		goto err_put_stack;
 	}
@@ -472,9 +611,9 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	}
 	all_head = t;
 	nthreads++;
-	sched_enqueue(policy(), t, now_ticks());
+	g_enqueue(t, now_ticks());
 	*out = t;
-	if (sched_preempts(policy(), cur, t)) {
+	if (g_preempts(cur, t)) {
 		sched_preempt_wanted = 1;
 	}
 	sched_preempt_enable();
@@ -506,7 +645,7 @@ static struct thread *wait_take(struct sched_obj *o)
 	struct thread **bp = NULL, *best;
 
 	for (struct thread **pp = &o->wait_head; *pp; pp = &(*pp)->wait_next) {
-		if (!bp || sched_before(policy(), *pp, *bp)) {
+		if (!bp || g_before(*pp, *bp)) {
 			bp = pp;
 		}
 	}
@@ -525,7 +664,7 @@ static void block_on(struct sched_obj *o, uint32_t state)
 	charge(false, NULL);
 	cur->state = state;
 	cur->blocked_on = o;
-	sched_block(policy(), cur, o);
+	g_block(cur, o);
 	schedule();
 }
 
@@ -533,8 +672,8 @@ static void block_on(struct sched_obj *o, uint32_t state)
 static void wake(struct thread *t)
 {
 	t->blocked_on = NULL;
-	sched_enqueue(policy(), t, now_ticks());
-	if (sched_preempts(policy(), cur, t)) {
+	g_enqueue(t, now_ticks());
+	if (g_preempts(cur, t)) {
 		sched_preempt_wanted = 1;
 	}
 }
@@ -555,7 +694,7 @@ _Noreturn void thread_exit(void *ret)
 		mutex_unlock((struct mutex *)t->held);
 	}
 	t->state = SCHED_T_EXITED;
-	sched_detach(policy(), t);
+	g_detach(t);
 	j = wait_take(&t->join_obj);
 	if (j) {
 		wake(j);
@@ -608,7 +747,7 @@ void thread_yield(void)
 	sched_preempt_disable();
 	if (!start()) {
 		charge(false, NULL);
-		sched_enqueue(policy(), cur, now_ticks());
+		g_enqueue(cur, now_ticks());
 		schedule();
 	}
 	sched_preempt_wanted = 0;
@@ -634,7 +773,7 @@ void thread_wait_period(void)
 	}
 	if (!cur->param.period) {
 		charge(false, NULL);
-		sched_enqueue(policy(), cur, now_ticks());
+		g_enqueue(cur, now_ticks());
 		schedule();
 		goto out;
 	}
@@ -674,12 +813,12 @@ int thread_set_param(struct thread *t, const struct sched_param *p)
 	err = start();
 	if (!err) {
 		err = is_thread(t)
-			      ? sched_set_param(policy(), t, &q, now_ticks())
+			      ? g_set_param(t, &q, now_ticks())
 			      : EXO_ERR_INVALID;
 	}
 	/* Our own change (we may now rank below a queued thread): re-pick. */
 	if (!err && (t == cur || (t->state == SCHED_T_RUNNABLE &&
-				  sched_preempts(policy(), cur, t)))) {
+				  g_preempts(cur, t)))) {
 		sched_preempt_wanted = 1;
 	}
 	sched_preempt_enable();
@@ -698,7 +837,7 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *sw, uint64_t *pre)
 		if (start()) {
 			memset(out, 0, sizeof(*out));
 		} else {
-			sched_stats(policy(), out);
+			g_stats(out);
 		}
 	}
 	if (sw) {
@@ -712,8 +851,30 @@ void thread_sched_stats(struct sched_stats *out, uint64_t *sw, uint64_t *pre)
 
 /* Changing the policy of the running program. */
 
+/*
+ * During thread_sched_swap_report: every live thread by ascending id, so
+ * that a swap resolves n records in O(n log n), not O(n^2).
+ */
+static struct thread **id_index;
+static uint32_t id_count;
+
 static struct thread *find(void *ctx, uint32_t id)
 {
+	if (id_index) {
+		uint32_t lo = 0, hi = id_count;
+
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (id_index[mid]->id < id) {
+				lo = mid + 1;
+			} else {
+				hi = mid;
+			}
+		}
+		return lo < id_count && id_index[lo]->id == id ? id_index[lo]
+							       : NULL;
+	}
 	for (struct thread *t = all_head; t; t = t->all_next) {
 		if (t->id == id && t->state != SCHED_T_EXITED) {
 			return t;
@@ -722,28 +883,69 @@ static struct thread *find(void *ctx, uint32_t id)
 	return NULL;
 }
 
-/* Take every thread off @s: queued ones first, then all of them. */
-static void drain(struct sched *s, uint64_t now)
+/* Build id_index (threads are listed newest, so highest id, first). */
+static void index_build(void)
 {
-	while (sched_pick_next(s, now)) {
+	uint32_t n = 0;
+
+	id_index = malloc(nthreads * sizeof(*id_index));
+	if (!id_index) {
+		return; /* find scans the list instead */
 	}
 	for (struct thread *t = all_head; t; t = t->all_next) {
 		if (t->state != SCHED_T_EXITED) {
-			sched_detach(s, t);
+			n++;
+		}
+	}
+	id_count = n;
+	for (struct thread *t = all_head; t; t = t->all_next) {
+		if (t->state != SCHED_T_EXITED) {
+			id_index[--n] = t;
 		}
 	}
 }
 
-int thread_sched_swap(const char *name)
+static void index_drop(void)
 {
-	const struct libos_impl *to = NULL;
-	struct sched_state *buf = NULL;
-	struct sched_stats st;
-	struct sched *old, *new;
-	uint64_t now;
+	free(id_index);
+	id_index = NULL;
+	id_count = 0;
+}
+
+/*
+ * After a swap that failed once the new policy had started taking the
+ * threads (an import refused midway), the scratch fields of the
+ * descriptors (set and heap positions) may no longer be the serving
+ * policy's: it exports its state (its own lists are intact), forgets,
+ * and takes the state back.
+ */
+static int refresh(struct sched *s, uint64_t now)
+{
+	size_t cap = sched_state_size(nthreads);
+	struct sched_state *buf = malloc(cap);
 	int64_t n;
 	int err;
 
+	if (!buf) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	n = sched_export_state(s, buf, cap, now);
+	err = n < 0 ? (int)n : 0;
+	if (!err) {
+		s->ops->forget(s);
+		err = sched_import_state(s, buf, find, NULL, now);
+	}
+	free(buf);
+	return err;
+}
+
+int thread_sched_swap_report(const char *name, struct module_swap_report *r)
+{
+	const struct libos_impl *to = NULL;
+	const struct module_desc *d;
+	int err;
+
+	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < libos_impl_count() && !to; i++) {
 		const struct libos_impl *im = libos_impl_at(i);
 
@@ -752,57 +954,47 @@ int thread_sched_swap(const char *name)
 			to = im;
 		}
 	}
-	if (!to) {
-		return EXO_ERR_NOT_FOUND;
+	if (!to || !(d = module_desc_of_impl(to))) {
+		return r->result = EXO_ERR_NOT_FOUND;
 	}
 	sched_preempt_disable();
 	err = start();
 	if (err) {
 		goto out;
 	}
-	old = policy();
-	new = to->self;
-	if (new == old) {
-		goto out;
-	}
-	sched_stats(new, &st);
-	if (st.threads) {
-		err = EXO_ERR_BUSY;
-		goto out;
-	}
-	buf = malloc(sched_state_size(nthreads));
-	if (!buf) {
-		err = EXO_ERR_NO_MEMORY;
+	if (module_slot_current(&sched_gate) == d) {
 		goto out;
 	}
 	charge(false, NULL);
-	now = now_ticks();
-	n = sched_export_state(old, buf, sched_state_size(nthreads), now);
-	if (n < 0) {
-		err = (int)n;
-		goto out_free;
+	index_build();
+	err = module_slot_swap(&sched_gate, d, NULL, r);
+	if (err && err != EXO_ERR_BUSY && err != EXO_ERR_NOT_FOUND &&
+	    sched_gate.cur.live && refresh(sched_current(), now_ticks())) {
+		printf("sched: %s cannot take back its own state\n",
+		       sched_policy_name());
+		exit(EXO_ERR_CORRUPT);
 	}
-	/*
-	 * Both policies keep their links in the same descriptors: the old
-	 * one lets go of every thread before the new one takes them.
-	 */
-	drain(old, now);
-	err = sched_import_state(new, buf, find, NULL, now);
-	if (err) {
-		/* Refused: the old policy takes its own state back. */
-		if (sched_import_state(old, buf, find, NULL, now)) {
-			printf("sched: %s cannot take back its own state\n",
-			       sched_slot.impl->name);
-			exit(EXO_ERR_CORRUPT);
-		}
-		goto out_free;
-	}
-	sched_slot.impl = to;
-out_free:
-	free(buf);
+	index_drop();
 out:
 	sched_preempt_enable();
 	return err;
+}
+
+int thread_sched_swap(const char *name)
+{
+	struct module_swap_report r;
+
+	return thread_sched_swap_report(name, &r);
+}
+
+const char *sched_policy_name(void)
+{
+	const struct module_desc *d = module_slot_current(&sched_gate);
+
+	if (sched_gate.cur.live && d) {
+		return d->name;
+	}
+	return sched_slot.impl ? sched_slot.impl->name : "none";
 }
 
 /* Mutexes. */
@@ -889,11 +1081,11 @@ static void give(struct sched_obj *o)
 	o->held_next = NULL;
 	o->owner = NULL;
 	w = wait_take(o);
-	sched_release(policy(), cur, o);
+	g_release(cur, o);
 	if (w) {
 		take(w, o);
 		/* It inherits from whoever still waits on @o. */
-		sched_release(policy(), w, o);
+		g_release(w, o);
 		wake(w);
 	}
 }

@@ -69,7 +69,7 @@ static void *sleeper(void *arg)
 
 static const char *serving(void)
 {
-	return sched_slot.impl->name;
+	return sched_policy_name();
 }
 
 /* Move to @name and check every thread came along and spinners spin. */

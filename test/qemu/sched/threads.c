@@ -435,7 +435,7 @@ void policy_checks(void);
 
 int main(void)
 {
-	const char *name = sched_slot.impl ? sched_slot.impl->name : "none";
+	const char *name = sched_policy_name();
 
 	printf("sched: policy %s\n", name);
 	CHECK(strcmp(name, POLICY) == 0);

@@ -653,6 +653,97 @@ static void drain(struct sched *s)
 	}
 }
 
+static uint64_t fake_now(void)
+{
+	return 3000;
+}
+
+static const struct sched_module_host fake_host = {
+	.resolve = resolve,
+	.now = fake_now,
+};
+
+/*
+ * The module entry points: x exports through sched_module_export, y
+ * imports it; then x, which still holds stale links (as a rolled-back-to
+ * instance does), imports y's state: forget first, so nothing of the old
+ * lists survives and the round trip is exact.
+ */
+static void test_module_entry_points(void **state)
+{
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 77 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+
+	sched_module_host = &fake_host;
+	for (size_t from = 0; from < NKINDS; from++) {
+		for (size_t to = 0; to < NKINDS; to++) {
+			struct sched *x = kinds[from].make();
+			struct sched *y = kinds[to].make();
+			int64_t need, got;
+			struct sched_state *a, *b, *c;
+			struct sched_stats st;
+
+			populate(&mutex);
+			place_states(x, &sleep);
+			need = sched_module_export(x, SCHED_MODULE_STATE, NULL,
+						   0);
+			assert_int_equal(need, (int64_t)sched_state_size(POP));
+			assert_int_equal(sched_module_export(x, 9, NULL, 0),
+					 EXO_ERR_NOSYS);
+			a = malloc(need);
+			b = malloc(need);
+			c = malloc(need);
+			assert_int_equal(sched_module_export(
+						 x, SCHED_MODULE_STATE, a,
+						 (uint64_t)need - 1),
+					 EXO_ERR_TOO_BIG);
+			got = sched_module_export(x, SCHED_MODULE_STATE, a,
+						  (uint64_t)need);
+			assert_int_equal(got, need);
+			/* y takes the threads; x is not told (a swap). */
+			assert_int_equal(sched_module_import(y,
+							     SCHED_MODULE_STATE,
+							     a, 10),
+					 EXO_ERR_INVALID);
+			assert_int_equal(sched_module_import(y, 2, a,
+							     (uint64_t)got),
+					 EXO_ERR_NOSYS);
+			assert_int_equal(sched_module_import(y,
+							     SCHED_MODULE_STATE,
+							     a, (uint64_t)got),
+					 0);
+			sched_stats(y, &st);
+			assert_int_equal(st.threads, POP);
+			assert_int_equal(sched_module_export(
+						 y, SCHED_MODULE_STATE, b,
+						 (uint64_t)need),
+					 need);
+			same_threads(a, b);
+			/* Rollback: x, stale, forgets and takes y's state. */
+			assert_int_equal(sched_module_import(x,
+							     SCHED_MODULE_STATE,
+							     b, (uint64_t)need),
+					 0);
+			assert_int_equal(sched_module_export(
+						 x, SCHED_MODULE_STATE, c,
+						 (uint64_t)need),
+					 need);
+			same_threads(a, c);
+			sched_module_fini(y);
+			sched_stats(y, &st);
+			assert_int_equal(st.threads, 0);
+			assert_int_equal(st.runnable, 0);
+			drain(x);
+			kinds[from].drop(x);
+			kinds[to].drop(y);
+			free(a);
+			free(b);
+			free(c);
+		}
+	}
+	sched_module_host = NULL;
+}
+
 static void test_state_matrix(void **state)
 {
 	size_t size = sched_state_size(POP);
@@ -805,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_edf_overrun_slice),
 		cmocka_unit_test(test_edf_admission),
 		cmocka_unit_test(test_state_matrix),
+		cmocka_unit_test(test_module_entry_points),
 		cmocka_unit_test(test_state_order),
 		cmocka_unit_test(test_state_refusals),
 	};
