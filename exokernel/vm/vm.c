@@ -193,10 +193,18 @@ static uint64_t *range_slot(uint64_t root, uaddr_t va, uint64_t **table,
 	return *table ? &(*table)[(va >> PAGE_SHIFT) & 511] : NULL;
 }
 
+/* The end of the 2 MiB leaf table's span holding @va, capped at @end. */
+static uaddr_t leaf_end(uaddr_t va, uaddr_t end)
+{
+	uaddr_t next = (va | (LARGE_PAGE_SIZE - 1)) + 1;
+
+	return next < end ? next : end;
+}
+
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {
-	uint64_t *table = NULL;
+	uaddr_t end;
 	int err = vm_check_range(va, npages);
 
 	if (err) {
@@ -205,14 +213,23 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 	if (perm & ~EXO_PERM_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *slot = range_slot(target->root,
-					    va + i * EXO_PAGE_SIZE, &table,
-					    i == 0);
+	/* Only W and X have ceilings: without them nothing can be refused. */
+	if (!(perm & (EXO_PERM_W | EXO_PERM_X))) {
+		return 0;
+	}
+	/* Each leaf table is looked up once, not each page from the root. */
+	end = va + npages * EXO_PAGE_SIZE;
+	while (va < end) {
+		uaddr_t stop = leaf_end(va, end);
+		uint64_t *t = arch_pt_leaf_table(target->root, va);
 
-		if (slot && (*slot & PTE_P) && vm_beyond_ceiling(*slot, perm)) {
-			return EXO_ERR_DENIED;
+		for (size_t i = (va >> PAGE_SHIFT) & 511; t && va < stop;
+		     va += EXO_PAGE_SIZE, i++) {
+			if ((t[i] & PTE_P) && vm_beyond_ceiling(t[i], perm)) {
+				return EXO_ERR_DENIED;
+			}
 		}
+		va = stop;
 	}
 	return 0;
 }
@@ -220,7 +237,8 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 		   uint32_t perm)
 {
-	uint64_t *table = NULL;
+	uaddr_t p, end;
+	uint64_t bits;
 	int64_t changed = 0;
 	int err;
 
@@ -239,19 +257,38 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 	if (err) {
 		return err;
 	}
-	for (uint64_t i = 0; i < npages; i++) {
-		uaddr_t p = va + i * EXO_PAGE_SIZE;
-		uint64_t *slot = range_slot(target->root, p, &table, i == 0);
+	/*
+	 * One lookup per leaf table, and one TLB flush for the whole range
+	 * once every entry has changed (the kernel is not preemptible, and
+	 * the range is only the target's).
+	 */
+	bits = vm_perm_to_pte(perm, arch_pte_nx);
+	end = va + npages * EXO_PAGE_SIZE;
+	for (p = va; p < end;) {
+		uaddr_t stop = leaf_end(p, end);
+		uint64_t *t = arch_pt_leaf_table(target->root, p);
 
-		if (!slot || !(*slot & PTE_P)) {
-			continue;
+		for (size_t i = (p >> PAGE_SHIFT) & 511; t && p < stop;
+		     p += EXO_PAGE_SIZE, i++) {
+			uint64_t pte = t[i];
+
+			if (!(pte & PTE_P)) {
+				continue;
+			}
+			if (npages == 1 && vm_beyond_ceiling(pte, perm)) {
+				return EXO_ERR_DENIED;
+			}
+			t[i] = vm_protect_pte_bits(pte, bits);
+			changed++;
 		}
-		if (npages == 1 && vm_beyond_ceiling(*slot, perm)) {
-			return EXO_ERR_DENIED;
+		p = stop;
+	}
+	if (changed && target == curenv) {
+		if (npages == 1) {
+			arch_tlb_flush_page(va);
+		} else {
+			arch_tlb_flush_range(va, npages);
 		}
-		*slot = vm_protect_pte(*slot, perm, arch_pte_nx);
-		flush(target, p);
-		changed++;
 	}
 	return changed;
 }
