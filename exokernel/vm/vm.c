@@ -193,17 +193,26 @@ static uint64_t *range_slot(uint64_t root, uaddr_t va, uint64_t **table,
 	return *table ? &(*table)[(va >> PAGE_SHIFT) & 511] : NULL;
 }
 
-/* The end of the 2 MiB leaf table's span holding @va, capped at @end. */
-static uaddr_t leaf_end(uaddr_t va, uaddr_t end)
+/*
+ * The span of the leaf table holding @va within [@va, @end): its entries
+ * *@i0 to *@i1 (excluded); returns where the next table's span starts.
+ */
+static uaddr_t leaf_span(uaddr_t va, uaddr_t end, size_t *i0, size_t *i1)
 {
 	uaddr_t next = (va | (LARGE_PAGE_SIZE - 1)) + 1;
 
-	return next < end ? next : end;
+	if (next > end) {
+		next = end;
+	}
+	*i0 = (va >> PAGE_SHIFT) & 511;
+	*i1 = *i0 + ((next - va) >> PAGE_SHIFT);
+	return next;
 }
 
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {
+	uint64_t ceiling;
 	uaddr_t end;
 	int err = vm_check_range(va, npages);
 
@@ -214,24 +223,49 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		return EXO_ERR_INVALID;
 	}
 	/* Only W and X have ceilings: without them nothing can be refused. */
-	if (!(perm & (EXO_PERM_W | EXO_PERM_X))) {
+	ceiling = ((perm & EXO_PERM_W) ? PTE_CAP_NOW : 0) |
+		  ((perm & EXO_PERM_X) ? PTE_CAP_NOX : 0);
+	if (!ceiling) {
 		return 0;
 	}
 	/* Each leaf table is looked up once, not each page from the root. */
 	end = va + npages * EXO_PAGE_SIZE;
 	while (va < end) {
-		uaddr_t stop = leaf_end(va, end);
+		size_t i, i1;
 		uint64_t *t = arch_pt_leaf_table(target->root, va);
 
-		for (size_t i = (va >> PAGE_SHIFT) & 511; t && va < stop;
-		     va += EXO_PAGE_SIZE, i++) {
-			if ((t[i] & PTE_P) && vm_beyond_ceiling(t[i], perm)) {
+		va = leaf_span(va, end, &i, &i1);
+		for (; t && i < i1; i++) {
+			if ((t[i] & PTE_P) && (t[i] & ceiling)) {
 				return EXO_ERR_DENIED;
 			}
 		}
-		va = stop;
 	}
 	return 0;
+}
+
+/* page_protect of one page: the common case, checked as it is changed. */
+static int64_t protect_one(struct env *target, uaddr_t va, uint32_t perm)
+{
+	uint64_t *slot;
+	int err = vm_check_range(va, 1);
+
+	if (err) {
+		return err;
+	}
+	if (perm & ~EXO_PERM_ALL) {
+		return EXO_ERR_INVALID;
+	}
+	slot = arch_pt_lookup(target->root, va);
+	if (!slot || !(*slot & PTE_P)) {
+		return 0;
+	}
+	if (vm_beyond_ceiling(*slot, perm)) {
+		return EXO_ERR_DENIED;
+	}
+	*slot = vm_protect_pte(*slot, perm, arch_pte_nx);
+	flush(target, va);
+	return 1;
 }
 
 int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
@@ -242,53 +276,38 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 	int64_t changed = 0;
 	int err;
 
-	/*
-	 * A range is checked whole first, so a refusal changes nothing; a
-	 * single page (the common case) is checked as it is changed.
-	 */
 	if (npages == 1) {
-		err = vm_check_range(va, 1);
-		if (!err && (perm & ~EXO_PERM_ALL)) {
-			err = EXO_ERR_INVALID;
-		}
-	} else {
-		err = vm_protect_check(target, va, npages, perm);
+		return protect_one(target, va, perm);
 	}
+	/* A range is checked whole first, so a refusal changes nothing. */
+	err = vm_protect_check(target, va, npages, perm);
 	if (err) {
 		return err;
 	}
 	/*
-	 * One lookup per leaf table, and one TLB flush for the whole range
-	 * once every entry has changed (the kernel is not preemptible, and
-	 * the range is only the target's).
+	 * One lookup per leaf table, and one TLB flush of the range once
+	 * every entry has changed (the kernel is not preemptible, and the
+	 * range is only the target's).
 	 */
 	bits = vm_perm_to_pte(perm, arch_pte_nx);
 	end = va + npages * EXO_PAGE_SIZE;
 	for (p = va; p < end;) {
-		uaddr_t stop = leaf_end(p, end);
+		size_t i, i1;
 		uint64_t *t = arch_pt_leaf_table(target->root, p);
 
-		for (size_t i = (p >> PAGE_SHIFT) & 511; t && p < stop;
-		     p += EXO_PAGE_SIZE, i++) {
+		p = leaf_span(p, end, &i, &i1);
+		for (; t && i < i1; i++) {
 			uint64_t pte = t[i];
 
 			if (!(pte & PTE_P)) {
 				continue;
 			}
-			if (npages == 1 && vm_beyond_ceiling(pte, perm)) {
-				return EXO_ERR_DENIED;
-			}
 			t[i] = vm_protect_pte_bits(pte, bits);
 			changed++;
 		}
-		p = stop;
 	}
 	if (changed && target == curenv) {
-		if (npages == 1) {
-			arch_tlb_flush_page(va);
-		} else {
-			arch_tlb_flush_range(va, npages);
-		}
+		arch_tlb_flush_range(va, npages);
 	}
 	return changed;
 }
