@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/uctx.h>
 #include <arch/x86.h>
 
@@ -65,4 +66,15 @@ uint64_t arch_current_root(void)
 void arch_tlb_flush_page(uint64_t va)
 {
 	invlpg(va);
+}
+
+void arch_tlb_flush_range(uint64_t va, uint64_t npages)
+{
+	if (npages > ARCH_TLB_FLUSH_ALL_PAGES) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uint64_t end = va + npages * PAGE_SIZE; va < end; va += PAGE_SIZE) {
+		invlpg(va);
+	}
 }

@@ -91,14 +91,20 @@ static inline int vm_beyond_ceiling(uint64_t pte, uint32_t perm)
 
 /*
  * The new value of the mapping @pte when protected to @perm: address,
- * accessed, dirty and ceiling kept, rights replaced.
+ * accessed, dirty and ceiling kept, rights replaced. vm_protect_pte_bits
+ * takes the rights already as PTE bits (vm_perm_to_pte), for a loop.
  */
-static inline uint64_t vm_protect_pte(uint64_t pte, uint32_t perm, uint64_t nx)
+static inline uint64_t vm_protect_pte_bits(uint64_t pte, uint64_t bits)
 {
 	const uint64_t keep = PTE_ADDR | PTE_A | PTE_D | PTE_CAP_NOW |
 			      PTE_CAP_NOX;
 
-	return (pte & keep) | vm_perm_to_pte(perm, nx);
+	return (pte & keep) | bits;
+}
+
+static inline uint64_t vm_protect_pte(uint64_t pte, uint32_t perm, uint64_t nx)
+{
+	return vm_protect_pte_bits(pte, vm_perm_to_pte(perm, nx));
 }
 
 /*

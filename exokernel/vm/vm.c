@@ -193,10 +193,27 @@ static uint64_t *range_slot(uint64_t root, uaddr_t va, uint64_t **table,
 	return *table ? &(*table)[(va >> PAGE_SHIFT) & 511] : NULL;
 }
 
+/*
+ * The span of the leaf table holding @va within [@va, @end): its entries
+ * *@i0 to *@i1 (excluded); returns where the next table's span starts.
+ */
+static uaddr_t leaf_span(uaddr_t va, uaddr_t end, size_t *i0, size_t *i1)
+{
+	uaddr_t next = (va | (LARGE_PAGE_SIZE - 1)) + 1;
+
+	if (next > end) {
+		next = end;
+	}
+	*i0 = (va >> PAGE_SHIFT) & 511;
+	*i1 = *i0 + ((next - va) >> PAGE_SHIFT);
+	return next;
+}
+
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {
-	uint64_t *table = NULL;
+	uint64_t ceiling;
+	uaddr_t end;
 	int err = vm_check_range(va, npages);
 
 	if (err) {
@@ -205,53 +222,92 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 	if (perm & ~EXO_PERM_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *slot = range_slot(target->root,
-					    va + i * EXO_PAGE_SIZE, &table,
-					    i == 0);
+	/* Only W and X have ceilings: without them nothing can be refused. */
+	ceiling = ((perm & EXO_PERM_W) ? PTE_CAP_NOW : 0) |
+		  ((perm & EXO_PERM_X) ? PTE_CAP_NOX : 0);
+	if (!ceiling) {
+		return 0;
+	}
+	/* Each leaf table is looked up once, not each page from the root. */
+	end = va + npages * EXO_PAGE_SIZE;
+	while (va < end) {
+		size_t i, i1;
+		uint64_t *t = arch_pt_leaf_table(target->root, va);
 
-		if (slot && (*slot & PTE_P) && vm_beyond_ceiling(*slot, perm)) {
-			return EXO_ERR_DENIED;
+		va = leaf_span(va, end, &i, &i1);
+		for (; t && i < i1; i++) {
+			if ((t[i] & PTE_P) && (t[i] & ceiling)) {
+				return EXO_ERR_DENIED;
+			}
 		}
 	}
 	return 0;
 }
 
-int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
-		   uint32_t perm)
+/* page_protect of one page: the common case, checked as it is changed. */
+static int64_t protect_one(struct env *target, uaddr_t va, uint32_t perm)
 {
-	uint64_t *table = NULL;
-	int64_t changed = 0;
-	int err;
+	uint64_t *slot;
+	int err = vm_check_range(va, 1);
 
-	/*
-	 * A range is checked whole first, so a refusal changes nothing; a
-	 * single page (the common case) is checked as it is changed.
-	 */
-	if (npages == 1) {
-		err = vm_check_range(va, 1);
-		if (!err && (perm & ~EXO_PERM_ALL)) {
-			err = EXO_ERR_INVALID;
-		}
-	} else {
-		err = vm_protect_check(target, va, npages, perm);
-	}
 	if (err) {
 		return err;
 	}
-	for (uint64_t i = 0; i < npages; i++) {
-		uaddr_t p = va + i * EXO_PAGE_SIZE;
-		uint64_t *slot = range_slot(target->root, p, &table, i == 0);
+	if (perm & ~EXO_PERM_ALL) {
+		return EXO_ERR_INVALID;
+	}
+	slot = arch_pt_lookup(target->root, va);
+	if (!slot || !(*slot & PTE_P)) {
+		return 0;
+	}
+	if (vm_beyond_ceiling(*slot, perm)) {
+		return EXO_ERR_DENIED;
+	}
+	*slot = vm_protect_pte(*slot, perm, arch_pte_nx);
+	flush(target, va);
+	return 1;
+}
 
-		if (!slot || !(*slot & PTE_P)) {
-			continue;
+int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
+		   uint32_t perm)
+{
+	uaddr_t p, end;
+	uint64_t bits;
+	int64_t changed = 0;
+	int err;
+
+	if (npages == 1) {
+		return protect_one(target, va, perm);
+	}
+	/* A range is checked whole first, so a refusal changes nothing. */
+	err = vm_protect_check(target, va, npages, perm);
+	if (err) {
+		return err;
+	}
+	/*
+	 * One lookup per leaf table, and one TLB flush of the range once
+	 * every entry has changed (the kernel is not preemptible, and the
+	 * range is only the target's).
+	 */
+	bits = vm_perm_to_pte(perm, arch_pte_nx);
+	end = va + npages * EXO_PAGE_SIZE;
+	for (p = va; p < end;) {
+		size_t i, i1;
+		uint64_t *t = arch_pt_leaf_table(target->root, p);
+
+		p = leaf_span(p, end, &i, &i1);
+		for (; t && i < i1; i++) {
+			uint64_t pte = t[i];
+
+			if (!(pte & PTE_P)) {
+				continue;
+			}
+			t[i] = vm_protect_pte_bits(pte, bits);
+			changed++;
 		}
-		if (npages == 1 && vm_beyond_ceiling(*slot, perm)) {
-			return EXO_ERR_DENIED;
-		}
-		*slot = vm_protect_pte(*slot, perm, arch_pte_nx);
-		flush(target, p);
-		changed++;
+	}
+	if (changed && target == curenv) {
+		arch_tlb_flush_range(va, npages);
 	}
 	return changed;
 }

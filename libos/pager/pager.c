@@ -549,12 +549,45 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
  * their mark and stay read-only. Runs of alike pages go as one operation
  * of one batch per EXO_PAGE_BATCH_MAX runs.
  */
+/*
+ * Does a present page of [@va, @va + @n pages) carry the copy-on-write
+ * mark? One look at each leaf table through the view, then a tight loop.
+ */
+static int any_marked(uint64_t va, uint64_t n)
+{
+	uint64_t end = va + n * PAGE;
+
+	while (va < end) {
+		uint64_t stop = (va | 0x1ffffful) + 1;
+		const volatile uint64_t *t = leaf_table(va);
+
+		if (stop > end) {
+			stop = end;
+		}
+		for (size_t i = (va >> 12) & 511; t && va < stop;
+		     va += PAGE, i++) {
+			if ((t[i] & (EXO_PTE_P | PAGER_PTE_COW)) ==
+			    (EXO_PTE_P | PAGER_PTE_COW)) {
+				return 1;
+			}
+		}
+		va = stop;
+	}
+	return 0;
+}
+
 static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
 {
 	struct exo_page_op *ops = (struct exo_page_op *)PROT_OPS_VA;
 	size_t nops = 0;
-	int64_t r = work_area(PROT_OPS_VA, EXO_PAGE_BATCH_MAX * sizeof(*ops));
+	int64_t r;
 
+	/* The common case after the first fork: no marked page in the range. */
+	if (!any_marked(va, n)) {
+		r = exo_page_protect(EXO_ENV_SELF, va, n, prot, 0, 0);
+		return r < 0 ? (int)r : 0;
+	}
+	r = work_area(PROT_OPS_VA, EXO_PAGE_BATCH_MAX * sizeof(*ops));
 	if (r) {
 		return (int)r;
 	}

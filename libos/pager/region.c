@@ -196,6 +196,86 @@ static void split_entry(struct region_table *t, size_t i, uint64_t va)
 	insert_at(t, i + 1, &right);
 }
 
+/* Would @r, given @prot, be alike with its neighbour @n? */
+static int alike_as(const struct pager_region *r, const struct pager_region *n,
+		    uint32_t prot)
+{
+	return n->prot == prot && n->flags == r->flags;
+}
+
+/*
+ * region_protect of [@start, @end) inside the one entry @i, in place: the
+ * common case (Appel & Li's protect and unprotect of one page) without
+ * the general loops. Gives the same table as the general path.
+ */
+static int protect_within(struct region_table *t, size_t i, uint64_t start,
+			  uint64_t end, uint32_t prot)
+{
+	struct pager_region *r = &t->r[i];
+	int left = i > 0 && r[-1].end == start && alike_as(r, &r[-1], prot);
+	int right = i + 1 < t->n && r[1].start == end &&
+		    alike_as(r, &r[1], prot);
+	struct pager_region mid = { start, end, prot, r->flags };
+
+	if (r->prot == prot) {
+		return 0;
+	}
+	if (start == r->start && end == r->end) {
+		/* The whole entry: it joins the neighbours that match. */
+		if (left && right) {
+			r[-1].end = r[1].end;
+			move(t, i, i + 2, t->n - i - 2);
+			t->n -= 2;
+		} else if (left || right) {
+			if (left) {
+				r[-1].end = end;
+			} else {
+				r[1].start = start;
+			}
+			move(t, i, i + 1, t->n - i - 1);
+			t->n--;
+		} else {
+			r->prot = prot;
+		}
+		return 0;
+	}
+	if (start == r->start) {
+		/* A head: it moves to the left neighbour or becomes one. */
+		if (left) {
+			r[-1].end = end;
+		} else if (t->n == REGION_MAX) {
+			return EXO_ERR_LIMIT;
+		} else {
+			insert_at(t, i, &mid);
+		}
+		t->r[left ? i : i + 1].start = end;
+		return 0;
+	}
+	if (end == r->end) {
+		/* A tail, likewise to the right. */
+		if (right) {
+			r[1].start = start;
+		} else if (t->n == REGION_MAX) {
+			return EXO_ERR_LIMIT;
+		} else {
+			insert_at(t, i + 1, &mid);
+		}
+		t->r[i].end = start;
+		return 0;
+	}
+	/* The middle: two new entries after @i. */
+	if (t->n + 2 > REGION_MAX) {
+		return EXO_ERR_LIMIT;
+	}
+	move(t, i + 3, i + 1, t->n - i - 1);
+	t->r[i + 2] = *r;
+	t->r[i + 2].start = end;
+	t->r[i + 1] = mid;
+	r->end = start;
+	t->n += 2;
+	return 0;
+}
+
 int region_protect(struct region_table *t, uint64_t start, uint64_t end,
 		   uint32_t prot)
 {
@@ -207,6 +287,9 @@ int region_protect(struct region_table *t, uint64_t start, uint64_t end,
 	}
 	/* Covered without holes by entries i..last? */
 	i = first_after(t, start);
+	if (i < t->n && t->r[i].start <= start && end <= t->r[i].end) {
+		return protect_within(t, i, start, end, prot);
+	}
 	for (last = i; at < end; last++) {
 		if (last == t->n || t->r[last].start > at) {
 			return EXO_ERR_NOT_FOUND;

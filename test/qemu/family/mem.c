@@ -458,6 +458,52 @@ static void test_faults(void)
 	free_frame(pa);
 }
 
+/*
+ * A protect over a range changes every page, across a leaf table's end,
+ * and drops the writable entries the TLB holds: a few pages one by one,
+ * many with one flush of the whole address space.
+ */
+static void test_protect_range(void)
+{
+	enum { N = 40 };
+	static uint64_t pas[N];
+	const uint64_t base = VA0 + (2ul << 20) - 20 * PAGE;
+	const uint64_t counts[] = { 3, N };
+
+	handler_install(probe_handler, NULL);
+	step("page_protect over a range: every page, and the TLB, change");
+	for (int i = 0; i < N; i++) {
+		pas[i] = alloc_frame();
+		map(base + i * PAGE, pas[i], RW);
+	}
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		uint64_t n = counts[c];
+		uint64_t first = base + (20 - n / 2) * PAGE;
+
+		for (uint64_t i = 0; i < n; i++) {
+			CHECK_EQ(probe_write(first + i * PAGE, i), 0);
+		}
+		CHECK_EQ(exo_page_protect(EXO_ENV_SELF, first, n, EXO_PERM_R,
+					  0, 0),
+			 (int64_t)n);
+		for (uint64_t i = 0; i < n; i++) {
+			CHECK(!(exo_pte(first + i * PAGE) & EXO_PTE_W));
+			CHECK_EQ(probe_write(first + i * PAGE, 99), 1);
+			CHECK_EQ(probe_last.addr, first + i * PAGE);
+			CHECK_EQ(*(volatile uint64_t *)(first + i * PAGE), i);
+		}
+		CHECK_EQ(exo_page_protect(EXO_ENV_SELF, first, n, RW, 0, 0),
+			 (int64_t)n);
+		for (uint64_t i = 0; i < n; i++) {
+			CHECK_EQ(probe_write(first + i * PAGE, i + 1), 0);
+		}
+	}
+	unmap(base, N);
+	for (int i = 0; i < N; i++) {
+		free_frame(pas[i]);
+	}
+}
+
 int main(void)
 {
 	info = exo_env_info();
@@ -469,5 +515,6 @@ int main(void)
 	test_batch();
 	test_counters();
 	test_faults();
+	test_protect_range();
 	return check_end();
 }

@@ -125,6 +125,95 @@ static void test_protect_holes_refused(void **state)
 	expect_region(1, P(11), P(20), PAGER_PROT_RW);
 }
 
+/*
+ * Protect of a range inside one region takes a shorter path: heads, tails,
+ * middles and whole regions, next to matching and differing neighbours.
+ * Thousands of random protects are checked against a model of each page.
+ */
+#define MODEL_PAGES 60
+
+struct model_page {
+	int present;
+	uint32_t prot, flags;
+};
+
+static struct model_page model[MODEL_PAGES];
+
+static void expect_model(void)
+{
+	size_t k = 0;
+
+	for (size_t pg = 0; pg < MODEL_PAGES;) {
+		size_t e = pg + 1;
+
+		if (!model[pg].present) {
+			pg++;
+			continue;
+		}
+		while (e < MODEL_PAGES && model[e].present &&
+		       model[e].prot == model[pg].prot &&
+		       model[e].flags == model[pg].flags) {
+			e++;
+		}
+		expect_region(k, P(pg), P(e), model[pg].prot);
+		assert_int_equal(t.r[k].flags, model[pg].flags);
+		k++;
+		pg = e;
+	}
+	assert_int_equal(t.n, k);
+}
+
+static void test_protect_matches_model(void **state)
+{
+	static const uint32_t prots[] = { PAGER_PROT_R, PAGER_PROT_RW,
+					  PAGER_PROT_ALL };
+	/* Regions with a hole at 20 and a flags change at 40. */
+	static const struct {
+		size_t start, end;
+		uint32_t flags;
+	} add[] = { { 0, 20, 0 }, { 21, 40, 0 }, { 40, MODEL_PAGES,
+						      REGION_STACK } };
+	uint32_t seed = 12345;
+
+	region_init(&t);
+	for (size_t a = 0; a < sizeof(add) / sizeof(add[0]); a++) {
+		assert_int_equal(region_add(&t, P(add[a].start),
+					    P(add[a].end), PAGER_PROT_RW,
+					    add[a].flags),
+				 0);
+		for (size_t pg = add[a].start; pg < add[a].end; pg++) {
+			model[pg] = (struct model_page){ 1, PAGER_PROT_RW,
+							 add[a].flags };
+		}
+	}
+	expect_model();
+	for (int n = 0; n < 20000; n++) {
+		size_t start, len, pg;
+		uint32_t prot;
+		int covered = 1;
+
+		seed = seed * 1103515245u + 12345u;
+		start = (seed >> 8) % MODEL_PAGES;
+		/* Mostly one or two pages, as Appel & Li protect. */
+		len = ((seed >> 20) & 7) < 6 ? 1 + ((seed >> 4) & 1) :
+					       1 + (seed >> 24) % 12;
+		if (start + len > MODEL_PAGES) {
+			len = MODEL_PAGES - start;
+		}
+		prot = prots[(seed >> 16) % 3];
+		for (pg = start; pg < start + len; pg++) {
+			covered &= model[pg].present;
+		}
+		assert_int_equal(region_protect(&t, P(start), P(start + len),
+						prot),
+				 covered ? 0 : EXO_ERR_NOT_FOUND);
+		for (pg = start; covered && pg < start + len; pg++) {
+			model[pg].prot = prot;
+		}
+		expect_model();
+	}
+}
+
 static void test_full_table(void **state)
 {
 	region_init(&t);
@@ -167,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_remove_splits),
 		cmocka_unit_test(test_protect_splits_and_merges),
 		cmocka_unit_test(test_protect_holes_refused),
+		cmocka_unit_test(test_protect_matches_model),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_place),
 	};

@@ -10,6 +10,7 @@
 #define ARCH_MMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PAGE_SHIFT 12

@@ -46,6 +46,14 @@ uint64_t arch_current_root(void);
 /* Drop the TLB entry for @va in the current address space. */
 void arch_tlb_flush_page(uint64_t va);
 
+/*
+ * Drop the TLB entries for @npages pages from @va in the current address
+ * space: one INVLPG per page for a few pages, one reload of the root (which
+ * drops every non-global entry) above ARCH_TLB_FLUSH_ALL_PAGES, as Linux does.
+ */
+#define ARCH_TLB_FLUSH_ALL_PAGES 32
+void arch_tlb_flush_range(uint64_t va, uint64_t npages);
+
 /* Rip and rsp that are safe to resume in user mode (user half). */
 static inline int arch_user_addr_ok(uint64_t va)
 {
