@@ -17,10 +17,10 @@
 function(axo_add_app name)
   cmake_parse_arguments(A "" "" "SOURCES;MODULES" ${ARGN})
   add_executable(${name} ${A_SOURCES})
-  # Whole archives: implementations register through a linker section,
-  # and nothing refers to them by name.
-  target_link_libraries(${name} PRIVATE
-    "$<LINK_LIBRARY:WHOLE_ARCHIVE,${AXO_LIBOS}>")
+  # Alternatives chosen with MODULES are linked whole: they register
+  # through a linker section, and nothing refers to them by name. The libOS
+  # itself is an ordinary library, after them: a program carries what it
+  # uses (each family's default comes with its slot, see <libos/slot.h>).
   foreach(m ${A_MODULES})
     string(REPLACE "." "_" t "${m}")
     if(NOT TARGET ${AXO_MODULE_PREFIX}${t})
@@ -30,6 +30,7 @@ function(axo_add_app name)
     target_link_libraries(${name} PRIVATE
       "$<LINK_LIBRARY:WHOLE_ARCHIVE,${AXO_MODULE_PREFIX}${t}>")
   endforeach()
+  target_link_libraries(${name} PRIVATE ${AXO_LIBOS})
   target_link_options(${name} PRIVATE ${AXO_APP_LINK_OPTIONS})
 endfunction()
 

@@ -63,6 +63,22 @@ struct libos_slot {
 	static const struct libos_impl var                               \
 		__attribute__((used, section("libos_impls"), aligned(8)))
 
+/*
+ * The libOS is an ordinary library: a program carries only the objects it
+ * refers to, so one that never prints a file or starts a thread pays for
+ * neither. Implementations register through a section, which nobody
+ * refers to by name; so a family's default implementation is tied to its
+ * slot instead. The default's file says LIBOS_DEFAULT_DEF(family) and the
+ * file declaring the slot says LIBOS_DEFAULT_USE(family): whoever uses the
+ * family carries its default. (Alternatives chosen with MODULES are linked
+ * whole.)
+ */
+#define LIBOS_DEFAULT_DEF(family) const char libos_default_##family = 1
+#define LIBOS_DEFAULT_USE(family)                                        \
+	extern const char libos_default_##family;                        \
+	__attribute__((used)) static const char *const                   \
+		libos_default_use_##family = &libos_default_##family
+
 /* Declare the slot of an interface (in the family's .c file). */
 #define LIBOS_SLOT(var)                                                  \
 	struct libos_slot var __attribute__((used, section("libos_slots"), \

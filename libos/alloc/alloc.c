@@ -5,6 +5,8 @@
 
 #include <libos/alloc_impl.h>
 
+LIBOS_DEFAULT_USE(alloc); /* alloc.freelist, heap.c */
+
 LIBOS_SLOT(alloc_slot) = {
 	.iface = "alloc",
 	.major = ALLOC_IFACE_MAJOR,

@@ -33,3 +33,5 @@ static int heap_start(void *self)
 
 ALLOC_IMPL(heap_impl, "alloc.freelist", &freelist_ops, &heap.base, heap_start,
 	   LIBOS_PRIO_DEFAULT);
+
+LIBOS_DEFAULT_DEF(alloc);

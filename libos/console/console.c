@@ -8,6 +8,8 @@
 
 #define KERNEL_MAX_WRITE 4096 /* the console_write system call's limit */
 
+LIBOS_DEFAULT_USE(console); /* console.exo, exo.c */
+
 LIBOS_SLOT(console_slot) = {
 	.iface = "console",
 	.major = CONSOLE_IFACE_MAJOR,

@@ -23,3 +23,5 @@ static struct console exo_console = { .ops = &exo_console_ops };
 
 CONSOLE_IMPL(exo_console_impl, "console.exo", &exo_console_ops, &exo_console,
 	     NULL, LIBOS_PRIO_DEFAULT);
+
+LIBOS_DEFAULT_DEF(console);

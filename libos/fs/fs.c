@@ -11,6 +11,8 @@
 #include <exo/errors.h>
 #include <libos/fs_impl.h>
 
+LIBOS_DEFAULT_USE(fs); /* fs.ram, ram.c */
+
 LIBOS_SLOT(fs_slot) = {
 	.iface = "fs",
 	.major = FS_IFACE_MAJOR,

@@ -833,3 +833,5 @@ struct fs_type fs_ram_type = {
 
 FS_IMPL(ram_impl, "fs.ram", &fs_ram_type, &fs_ram_type_ops,
 	LIBOS_PRIO_DEFAULT);
+
+LIBOS_DEFAULT_DEF(fs);

@@ -184,3 +184,5 @@ static struct rr rr_default = { .base.ops = &sched_rr_ops };
 
 SCHED_IMPL(rr_impl, "sched.rr", &sched_rr_ops, &rr_default.base,
 	   LIBOS_PRIO_DEFAULT);
+
+LIBOS_DEFAULT_DEF(sched);

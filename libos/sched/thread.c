@@ -43,6 +43,8 @@ _Static_assert(THREAD_STACK_MAX + EXO_PAGE_SIZE <= SLOT, "guard below stack");
 _Static_assert(THREAD_STACKS_BASE + THREAD_MAX * SLOT <= 0x0000700000000000ul,
 	       "thread stacks stay in their region");
 
+LIBOS_DEFAULT_USE(sched); /* sched.rr, rr.c */
+
 LIBOS_SLOT(sched_slot) = {
 	.iface = "sched",
 	.major = SCHED_IFACE_MAJOR,

@@ -26,6 +26,9 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The test binds the "alloc" slot itself: it stands for the default. */
+LIBOS_DEFAULT_DEF(alloc);
+
 /* xorshift64: a fixed seed makes every run the same. */
 static uint64_t rng_state = 0x853c49e6748fea9bull;
 
