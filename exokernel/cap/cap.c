@@ -326,12 +326,39 @@ int cap_lookup(struct cap_pool *p, uint32_t holder, int64_t slot, uint16_t type,
 	return 0;
 }
 
+/*
+ * The common end of every derivation from entry @i: check the source may
+ * grant @rights, find a free slot in @to's cspace, then take the entry
+ * naming @object and @length. Nothing changes unless it succeeds.
+ * Return: the slot in @to's cspace, or EXO_ERR_*.
+ */
+static int derive_from(struct cap_pool *p, int32_t i, uint32_t to,
+		       uint16_t rights, uint64_t object, uint64_t length)
+{
+	struct cap *src = &p->caps[i];
+	struct cspace *cs;
+	int32_t to_slot;
+
+	if (!(src->rights & EXO_CAP_GRANT) || (rights & ~src->rights) != 0) {
+		return EXO_ERR_DENIED;
+	}
+	cs = p->ops->cspace_of(p->ctx, to);
+	if (cs == NULL) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	to_slot = first_free_slot(cs);
+	if (to_slot == CAP_NONE || p->free_head == CAP_NONE) {
+		return EXO_ERR_LIMIT;
+	}
+	i = entry_take(p, cs, to, to_slot, src->type, rights, object, i);
+	p->caps[i].length = length;
+	return to_slot;
+}
+
 int cap_derive(struct cap_pool *p, uint32_t holder, int64_t slot, uint32_t to,
 	       uint16_t rights)
 {
-	struct cspace *cs;
-	struct cap *src;
-	int32_t i, to_slot;
+	int32_t i;
 	int err;
 
 	/* Check everything first: a failing grant changes nothing. */
@@ -339,63 +366,33 @@ int cap_derive(struct cap_pool *p, uint32_t holder, int64_t slot, uint32_t to,
 	if (err) {
 		return err;
 	}
-	src = &p->caps[i];
-	if (!rights_valid(src->type, rights)) {
+	if (!rights_valid(p->caps[i].type, rights)) {
 		return EXO_ERR_INVALID;
 	}
-	if (!(src->rights & EXO_CAP_GRANT) || (rights & ~src->rights) != 0) {
-		return EXO_ERR_DENIED;
-	}
-	cs = p->ops->cspace_of(p->ctx, to);
-	if (cs == NULL) {
-		return EXO_ERR_NOT_FOUND;
-	}
-	to_slot = first_free_slot(cs);
-	if (to_slot == CAP_NONE || p->free_head == CAP_NONE) {
-		return EXO_ERR_LIMIT;
-	}
-	i = entry_take(p, cs, to, to_slot, src->type, rights, src->object, i);
-	p->caps[i].length = p->caps[p->caps[i].parent].length;
-	return to_slot;
+	return derive_from(p, i, to, rights, p->caps[i].object,
+			   p->caps[i].length);
 }
 
 int cap_derive_extent(struct cap_pool *p, uint32_t holder, int64_t slot,
 		      uint32_t to, uint64_t off, uint64_t count,
 		      uint16_t rights)
 {
-	struct cspace *cs;
-	struct cap *src;
-	int32_t i, to_slot;
+	int32_t i;
 	int err;
 
 	err = lookup_index(p, holder, slot, EXO_CAP_DISK, 0, &i);
 	if (err) {
 		return err;
 	}
-	src = &p->caps[i];
 	if (!rights_valid(EXO_CAP_DISK, rights)) {
 		return EXO_ERR_INVALID;
 	}
-	err = cap_extent_check(src, off, count);
+	err = cap_extent_check(&p->caps[i], off, count);
 	if (err) {
 		return err;
 	}
-	if (!(src->rights & EXO_CAP_GRANT) || (rights & ~src->rights) != 0) {
-		return EXO_ERR_DENIED;
-	}
-	cs = p->ops->cspace_of(p->ctx, to);
-	if (cs == NULL) {
-		return EXO_ERR_NOT_FOUND;
-	}
-	to_slot = first_free_slot(cs);
-	if (to_slot == CAP_NONE || p->free_head == CAP_NONE) {
-		return EXO_ERR_LIMIT;
-	}
-	/* src->object + off cannot wrap: the source's range did not. */
-	i = entry_take(p, cs, to, to_slot, EXO_CAP_DISK, rights,
-		       src->object + off, i);
-	p->caps[i].length = count;
-	return to_slot;
+	/* object + off cannot wrap: the source's range did not. */
+	return derive_from(p, i, to, rights, p->caps[i].object + off, count);
 }
 
 int cap_revoke(struct cap_pool *p, uint32_t holder, int64_t slot)
