@@ -233,6 +233,16 @@ bool sched_default_before(struct sched *s, const struct thread *a,
  */
 int sched_param_check(const struct sched_param *p);
 
+/*
+ * Ready-made ops for policies that derive nothing from a thread's
+ * parameters: set_param that checks @p and stores it in t->param, and
+ * preempts that never asks for a switch on a wake-up.
+ */
+int sched_set_param_stored(struct sched *s, struct thread *t,
+			   const struct sched_param *p, uint64_t now);
+bool sched_preempts_never(struct sched *s, const struct thread *cur,
+			  const struct thread *woken);
+
 /* Fill zero prio/tickets with the defaults (before sched_param_check). */
 void sched_param_defaults(struct sched_param *p);
 

@@ -55,6 +55,24 @@ int sched_param_check(const struct sched_param *p)
 	return 0;
 }
 
+int sched_set_param_stored(struct sched *s, struct thread *t,
+			   const struct sched_param *p, uint64_t now)
+{
+	int err = sched_param_check(p);
+
+	if (err) {
+		return err;
+	}
+	t->param = *p;
+	return 0;
+}
+
+bool sched_preempts_never(struct sched *s, const struct thread *cur,
+			  const struct thread *woken)
+{
+	return false;
+}
+
 /* Set of attached threads. */
 
 int sched_set_reserve(struct sched_set *set)

@@ -92,24 +92,6 @@ static bool rr_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
 	return false;
 }
 
-static bool rr_preempts(struct sched *s, const struct thread *cur,
-			const struct thread *woken)
-{
-	return false;
-}
-
-static int rr_set_param(struct sched *s, struct thread *t,
-			const struct sched_param *p, uint64_t now)
-{
-	int err = sched_param_check(p);
-
-	if (err) {
-		return err;
-	}
-	t->param = *p;
-	return 0;
-}
-
 static void rr_stats(struct sched *s, struct sched_stats *out)
 {
 	struct rr *rr = rr_of(s);
@@ -150,11 +132,11 @@ static const struct sched_ops sched_rr_ops = {
 	.dequeue = rr_dequeue,
 	.pick_next = rr_pick_next,
 	.tick = rr_tick,
-	.preempts = rr_preempts,
+	.preempts = sched_preempts_never,
 	.block = sched_default_block,
 	.release = sched_default_release,
 	.before = sched_default_before,
-	.set_param = rr_set_param,
+	.set_param = sched_set_param_stored,
 	.stats = rr_stats,
 	.export_state = rr_export,
 	.import_state = rr_import,

@@ -128,24 +128,6 @@ static bool stride_tick(struct sched *s, struct thread *cur, uint64_t ran_flags,
 	return false;
 }
 
-static bool stride_preempts(struct sched *s, const struct thread *cur,
-			    const struct thread *woken)
-{
-	return false;
-}
-
-static int stride_set_param(struct sched *s, struct thread *t,
-			    const struct sched_param *p, uint64_t now)
-{
-	int err = sched_param_check(p);
-
-	if (err) {
-		return err;
-	}
-	t->param = *p;
-	return 0;
-}
-
 static void stride_stats(struct sched *s, struct sched_stats *out)
 {
 	struct stride *sp = stride_of(s);
@@ -199,11 +181,11 @@ static const struct sched_ops stride_ops = {
 	.dequeue = stride_dequeue,
 	.pick_next = stride_pick_next,
 	.tick = stride_tick,
-	.preempts = stride_preempts,
+	.preempts = sched_preempts_never,
 	.block = sched_default_block,
 	.release = sched_default_release,
 	.before = sched_default_before,
-	.set_param = stride_set_param,
+	.set_param = sched_set_param_stored,
 	.stats = stride_stats,
 	.export_state = stride_export,
 	.import_state = stride_import,
