@@ -140,6 +140,10 @@ int fs_handle_alloc(struct fs_handle *t);
 /* The open handle @h of @t, or NULL if @h is out of range or closed. */
 struct fs_handle *fs_handle_get(struct fs_handle *t, int h);
 
+/* Close handle @h of @t: the close op of a file system that keeps nothing
+ * else per handle. Return: 0, or EXO_ERR_INVALID if @h is not open. */
+int fs_handle_close(struct fs_handle *t, int h);
+
 /*
  * fs_handles_export - seal the open handles of @t and the @nblocks cache
  * block numbers at @blocks into @buf of @cap bytes. Return: bytes, or

@@ -228,6 +228,17 @@ struct fs_handle *fs_handle_get(struct fs_handle *t, int h)
 	return &t[h];
 }
 
+int fs_handle_close(struct fs_handle *t, int h)
+{
+	struct fs_handle *fh = fs_handle_get(t, h);
+
+	if (!fh) {
+		return EXO_ERR_INVALID;
+	}
+	fh->used = 0;
+	return 0;
+}
+
 int64_t fs_handles_export(const struct fs_handle *t, const uint64_t *blocks,
 			  uint32_t nblocks, void *buf, size_t cap)
 {

@@ -1298,13 +1298,7 @@ opened:
 
 static int jfs_close(struct fs *fs, int h)
 {
-	struct fs_handle *fh = fs_handle_get(to_jfs(fs)->handles, h);
-
-	if (!fh) {
-		return EXO_ERR_INVALID;
-	}
-	fh->used = 0;
-	return 0;
+	return fs_handle_close(to_jfs(fs)->handles, h);
 }
 
 static int64_t jfs_read(struct fs *fs, int h, void *buf, size_t n)

@@ -315,13 +315,7 @@ opened:
 
 static int ram_close(struct fs *fs, int h)
 {
-	struct fs_handle *fh = fs_handle_get(to_ram(fs)->handles, h);
-
-	if (!fh) {
-		return EXO_ERR_INVALID;
-	}
-	fh->used = 0;
-	return 0;
+	return fs_handle_close(to_ram(fs)->handles, h);
 }
 
 static int64_t ram_read(struct fs *fs, int h, void *buf, size_t n)
