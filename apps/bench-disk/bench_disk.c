@@ -11,23 +11,13 @@
 #include <libos/runtime.h>
 
 #include "bench.h"
+#include "../bench/report.h"
 
 #define BUF_VA 0x0000480100000000ul
 #define BLOCK BLOCKDEV_BLOCK_SIZE
 #define SEQ_BLOCKS (DISK_SEQ_MB * 1024u * 1024 / BLOCK)
 
 static struct disk d;
-static int failed;
-
-static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
-{
-	if (cycles == 0) {
-		printf("bench: %s measured nothing\n", name);
-		failed = 1;
-	}
-	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
-	       (unsigned long)cycles);
-}
 
 static void check(int err, const char *what)
 {

@@ -29,6 +29,7 @@
 #include <libos/module_slot.h>
 #include <libos/runtime.h>
 #include <libos/spawn.h>
+#include "../bench/report.h"
 
 #ifndef BENCH_SCALE
 #define BENCH_SCALE 1
@@ -38,18 +39,7 @@
 #define LOAD_ITERS (200 / BENCH_SCALE)
 #define SWAPS (20 / (BENCH_SCALE > 10 ? 10 : BENCH_SCALE))
 
-static int failed;
 static const struct exo_bootmod *hash_image;
-
-static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
-{
-	if (cycles == 0) {
-		printf("bench: %s measured nothing\n", name);
-		failed = 1;
-	}
-	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
-	       (unsigned long)cycles);
-}
 
 static void bench_gate(int trial)
 {

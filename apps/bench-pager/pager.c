@@ -13,23 +13,13 @@
 #include <libos/runtime.h>
 
 #include "bench.h"
+#include "../bench/report.h"
 
 #define PAGE EXO_PAGE_SIZE
 #define NPAGES PROT_REGION_PAGES
 
-static int failed;
 static uint64_t region; /* NPAGES touched pages */
 static int order[NPAGES];
-
-static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
-{
-	if (cycles == 0) {
-		printf("bench: %s measured nothing\n", name);
-		failed = 1;
-	}
-	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
-	       (unsigned long)cycles);
-}
 
 /* Appel & Li's handler: unprotect the page written, resume the write. */
 static int unprot(struct exo_upcall_frame *f)

@@ -15,18 +15,7 @@
 #include <libos/spawn.h>
 
 #include "bench.h"
-
-static int failed;
-
-static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
-{
-	if (cycles == 0) {
-		printf("bench: %s measured nothing\n", name);
-		failed = 1;
-	}
-	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
-	       (unsigned long)cycles);
-}
+#include "../bench/report.h"
 
 static volatile int stop;
 

@@ -14,20 +14,9 @@
 #include <libos/spawn.h>
 
 #include "bench.h"
+#include "report.h"
 
 #define PAGE_VA 0x0000000040000000ul /* the page the trap benchmark uses */
-
-static int failed;
-
-static void report(const char *name, uint64_t ops, int trial, uint64_t cycles)
-{
-	if (cycles == 0) {
-		printf("bench: %s measured nothing\n", name);
-		failed = 1;
-	}
-	printf("BENCH %s %lu %d %lu\n", name, (unsigned long)ops, trial,
-	       (unsigned long)cycles);
-}
 
 static void bench_null(int trial)
 {
