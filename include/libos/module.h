@@ -139,9 +139,11 @@ _Static_assert(offsetof(struct module_desc, fini) == 144, "fini");
  *
  * Version 1.0: memcpy memmove memset memcmp strlen strcmp strncmp
  * snprintf printf malloc calloc realloc free module_cycles module_yield.
+ * Version 1.1 adds: strncpy, and sched_module_host_get (the thread
+ * machinery a scheduling policy image needs, <libos/sched_impl.h>).
  */
 #define MODULE_EXPORTS_MAJOR 1
-#define MODULE_EXPORTS_MINOR 0
+#define MODULE_EXPORTS_MINOR 1
 
 struct module_export {
 	const char *name;

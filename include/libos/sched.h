@@ -428,6 +428,21 @@ int thread_sched_swap(const char *name);
  */
 int thread_sched_swap_report(const char *name, struct module_swap_report *r);
 
+/*
+ * thread_sched_swap_image - the same, to the policy in the module image
+ * @file (@size bytes; e.g. a boot module, or one hot-loaded): it is
+ * loaded and checked first (module_image_load: a refusal changes nothing
+ * and says why in @r->why), then swapped to as above. The bytes must stay
+ * readable and unchanged while the image is loaded (healing reloads its
+ * data from them). Return: 0, the loader's refusals (EXO_ERR_INVALID,
+ * EXO_ERR_NOSYS, EXO_ERR_DENIED, EXO_ERR_NOT_FOUND, EXO_ERR_TOO_BIG;
+ * an image of another interface: EXO_ERR_NOSYS) or the errors of
+ * thread_sched_swap; on error the image is unloaded and the old policy
+ * keeps every thread.
+ */
+int thread_sched_swap_image(const void *file, uint64_t size,
+			    struct module_swap_report *r);
+
 /* Mutexes (not recursive). Zero-initialised or MUTEX_INIT is unlocked. */
 struct mutex {
 	struct sched_obj obj;

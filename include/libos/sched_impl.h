@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <exo/abi.h>
+#include <libos/module.h>
 #include <libos/sched.h>
 #include <libos/slot.h>
 
@@ -167,7 +168,16 @@ static inline size_t sched_state_size(size_t threads)
 /*
  * SCHED_IMPL - announce @self (a struct sched * whose ops are @ops) as
  * implementation @name of "sched", with priority @prio (LIBOS_PRIO_*).
+ *
+ * Built as a module image (axo_add_module defines AXO_MODULE_IMAGE) it is
+ * the image's descriptor instead (SCHED_IMAGE below), so the same policy
+ * source gives both a built-in implementation and an image.
  */
+#if defined(AXO_MODULE_IMAGE)
+#define SCHED_IMPL(var, name_, ops_, self_, prio_)                             \
+	extern const struct module_desc axo_module __attribute__((weak));      \
+	SCHED_IMAGE(var, name_, ops_, self_)
+#else
 #define SCHED_IMPL(var, name_, ops_, self_, prio_)                             \
 	LIBOS_IMPL(var) = {                                                    \
 		.iface = "sched",                                              \
@@ -181,6 +191,41 @@ static inline size_t sched_state_size(size_t threads)
 		.impl_major = 1,                                               \
 		.state_version = SCHED_MODULE_STATE,                           \
 		.state_min = SCHED_MODULE_STATE,                               \
+		.export_state = sched_module_export,                           \
+		.import_state = sched_module_import,                           \
+		.fini = sched_module_fini,                                     \
+	}
+#endif
+
+/*
+ * SCHED_IMAGE - in a module image, its descriptor for the policy whose ops
+ * are @ops and whose one instance is @self (in the image's data segment):
+ * init makes it fresh (ops->forget), the state entry points are the
+ * shared ones below, compiled into the image with policy.c. SCHED_IMPL
+ * makes it weak, so that an image wrapping a policy (a test's faulty
+ * policy around sched.rr) can define its own descriptor.
+ */
+#define SCHED_IMAGE(var, name_, ops_, self_)                                   \
+	static int var##_init(void **self)                                     \
+	{                                                                      \
+		struct sched *s = (self_);                                     \
+		s->ops = (ops_);                                               \
+		s->ops->forget(s);                                             \
+		*self = s;                                                     \
+		return 0;                                                      \
+	}                                                                      \
+	MODULE_DESCRIPTOR(var) = {                                             \
+		MODULE_DESC_HEADER,                                            \
+		.iface = "sched",                                              \
+		.iface_major = SCHED_IFACE_MAJOR,                              \
+		.iface_minor = SCHED_IFACE_MINOR,                              \
+		.name = name_,                                                 \
+		.impl_major = 1,                                               \
+		.state_version = SCHED_MODULE_STATE,                           \
+		.state_min = SCHED_MODULE_STATE,                               \
+		.ops_size = sizeof(struct sched_ops),                          \
+		.ops = (ops_),                                                 \
+		.init = var##_init,                                            \
 		.export_state = sched_module_export,                           \
 		.import_state = sched_module_import,                           \
 		.fini = sched_module_fini,                                     \
@@ -213,7 +258,21 @@ struct sched_module_host {
 	void *ctx;
 	uint64_t (*now)(void);
 };
+
+/*
+ * sched_module_host_get - the machinery the thread library set (NULL
+ * before threads start). Exported to module images (export table 1.1),
+ * whose copy of the entry points above reads it through this.
+ */
+const struct sched_module_host *sched_module_host_get(void);
+
+#if defined(AXO_MODULE_IMAGE)
+/* In an image: the libOS's, through the export table (after every use of
+ * the struct's tag in this header). */
+#define sched_module_host (sched_module_host_get())
+#else
 extern const struct sched_module_host *sched_module_host;
+#endif
 
 /*
  * Defaults for policies without inheritance or their own waiter order:

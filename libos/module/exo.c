@@ -15,6 +15,7 @@
 #include <exo/errors.h>
 #include <libos/module_slot.h>
 #include <libos/runtime.h>
+#include <libos/sched_impl.h>
 
 #define MODULE_IMAGE_BASE 0x0000500000000000ul
 #define MODULE_IMAGE_TOP 0x0000600000000000ul
@@ -111,6 +112,9 @@ static const struct module_export exports[] = {
 	{ "free", (const void *)free, 0 },
 	{ "module_cycles", (const void *)module_cycles, 0 },
 	{ "module_yield", (const void *)module_yield, 0 },
+	/* 1.1: what scheduling policies built as images need. */
+	{ "strncpy", (const void *)strncpy, 1 },
+	{ "sched_module_host_get", (const void *)sched_module_host_get, 1 },
 };
 
 const struct module_exports module_exports_libos = {

@@ -453,7 +453,14 @@ err_detach:
 
 /* The module entry points (SCHED_IMPL). */
 
+#if !defined(AXO_MODULE_IMAGE)
 const struct sched_module_host *sched_module_host;
+
+const struct sched_module_host *sched_module_host_get(void)
+{
+	return sched_module_host;
+}
+#endif
 
 int64_t sched_module_export(void *self, uint16_t version, void *buf,
 			    uint64_t cap)

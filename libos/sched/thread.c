@@ -982,6 +982,33 @@ out:
 	return err;
 }
 
+int thread_sched_swap_image(const void *file, uint64_t size,
+			    struct module_swap_report *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	sched_preempt_disable();
+	err = start();
+	if (err) {
+		goto out;
+	}
+	charge(false, NULL);
+	index_build();
+	err = module_slot_swap_image(&sched_gate, file, size, r);
+	/* As above: an import refused midway leaves the scratch fields. */
+	if (err && r->downtime && err != EXO_ERR_BUSY &&
+	    sched_gate.cur.live && refresh(sched_current(), now_ticks())) {
+		printf("sched: %s cannot take back its own state\n",
+		       sched_policy_name());
+		exit(EXO_ERR_CORRUPT);
+	}
+	index_drop();
+out:
+	sched_preempt_enable();
+	return err;
+}
+
 int thread_sched_swap(const char *name)
 {
 	struct module_swap_report r;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sched.crash: a deliberately broken policy for the live-swap test. It is
+ * sched.crash: a deliberately broken policy for the live-swap test, built
+ * only as a module image (with sched.rr and policy.c compiled in). It is
  * round-robin (it forwards every op to a sched.rr instance of its own),
  * except that its CRASH_AFTER-th pick_next faults (a store through a null
- * pointer) before touching anything. Swapped in at run time, the fault is
- * caught by the gate, and the slot rolls back to the policy before it.
+ * pointer) before touching anything. Loaded from a boot module and
+ * swapped in at run time, the fault is caught by the gate, and the slot
+ * rolls back to the policy before it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,30 +120,40 @@ static const struct sched_ops crash_ops = {
 
 static struct crash crash_one = { .base.ops = &crash_ops };
 
-static int crash_init(void *self)
+/*
+ * A fresh instance: the image's data segment holds it (a restore gives
+ * the image a fresh data segment, so the round-robin inside is made
+ * again; the one of a faulted instance is not freed, its data may be
+ * damaged).
+ */
+static int crash_init(void **self)
 {
-	struct crash *c = self;
+	struct crash *c = &crash_one;
 
 	c->picks = 0;
 	if (!c->rr) {
 		c->rr = sched_rr_new();
 	}
-	return c->rr ? 0 : EXO_ERR_NO_MEMORY;
+	if (!c->rr) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	*self = &c->base;
+	return 0;
 }
 
-LIBOS_IMPL(crash_impl) = {
+/* Its own descriptor; sched.rr's, compiled into the image too, is weak. */
+MODULE_DESCRIPTOR(crash_module) = {
+	MODULE_DESC_HEADER,
 	.iface = "sched",
-	.major = SCHED_IFACE_MAJOR,
-	.minor = SCHED_IFACE_MINOR,
+	.iface_major = SCHED_IFACE_MAJOR,
+	.iface_minor = SCHED_IFACE_MINOR,
 	.name = "sched.crash",
-	.ops_size = sizeof(struct sched_ops),
-	.ops = &crash_ops,
-	.self = &crash_one.base,
-	.init = crash_init,
-	.priority = LIBOS_PRIO_DEFAULT - 1,
 	.impl_major = 1,
 	.state_version = SCHED_MODULE_STATE,
 	.state_min = SCHED_MODULE_STATE,
+	.ops_size = sizeof(struct sched_ops),
+	.ops = &crash_ops,
+	.init = crash_init,
 	.export_state = sched_module_export,
 	.import_state = sched_module_import,
 	.fini = sched_module_fini,

@@ -2,9 +2,10 @@
 /*
  * sched-live: 200 worker threads doing counted work while the program
  * swaps its policy round-robin -> stride -> EDF -> round-robin through the
- * gated "sched" slot, then swaps in sched.crash, whose third pick faults:
- * the gate catches the fault and the slot rolls back to round-robin by
- * itself. Nothing is lost: each worker does WORK units (its own counter,
+ * gated "sched" slot (stride from a module image, a boot module; EDF
+ * built in), then swaps in sched.crash, another image, whose third pick
+ * faults: the gate catches the fault and the slot rolls back to
+ * round-robin by itself. Nothing is lost: each worker does WORK units (its own counter,
  * and a shared total under a mutex), and the program checks every counter,
  * the total and every thread's result at the end (workers that are
  * done wait on a semaphore, so that every swap moves all 203 threads).
@@ -19,6 +20,7 @@
 
 #include <libos/runtime.h>
 #include <libos/sched.h>
+#include <libos/spawn.h>
 
 #include "check.h"
 
@@ -90,16 +92,45 @@ static void wait_for(unsigned pct)
 	}
 }
 
-static void move(const char *name)
+/* The last swap's health window must have closed (a few calls). */
+static void window_closed(void)
+{
+	while (sched_gate.prev.live) {
+		thread_yield();
+	}
+}
+
+/* Swap to the policy in boot module @bootmod. */
+static int swap_image(const char *bootmod, struct module_swap_report *r)
+{
+	const struct exo_bootmod *bm = bootmod_find(bootmod);
+	int err;
+
+	CHECK(bm != NULL);
+	if (!bm) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	err = thread_sched_swap_image((const void *)bm->va, bm->size, r);
+	if (err) {
+		printf("live: swap to %s failed: %s\n", bootmod, r->why);
+	}
+	return err;
+}
+
+/* Swap to @name: built in, or from boot module @bootmod if not NULL. */
+static void move(const char *name, const char *bootmod)
 {
 	struct module_swap_report r;
 	struct sched_stats st;
 
-	/* The last swap's health window must have closed (a few calls). */
-	while (sched_gate.prev.live) {
-		thread_yield();
+	window_closed();
+	if (bootmod) {
+		CHECK_EQ(swap_image(bootmod, &r), 0);
+		CHECK(sched_gate.cur.image != NULL);
+	} else {
+		CHECK_EQ(thread_sched_swap_report(name, &r), 0);
+		CHECK(sched_gate.cur.image == NULL);
 	}
-	CHECK_EQ(thread_sched_swap_report(name, &r), 0);
 	CHECK(strcmp(sched_policy_name(), name) == 0);
 	thread_sched_stats(&st, NULL, NULL);
 	CHECK_EQ(st.threads, N + PERIODIC + 1);
@@ -136,20 +167,22 @@ int main(void)
 		CHECK_EQ(thread_create(&t[i], worker, (void *)i, &a), 0);
 	}
 	wait_for(10);
-	move("sched.stride");
+	move("sched.stride", "sched_stride");
 	wait_for(25);
-	move("sched.edf");
+	move("sched.edf", NULL);
 	wait_for(40);
-	move("sched.rr");
+	move("sched.rr", NULL);
 	wait_for(50);
 
 	/* A broken policy: swapped in, faults, rolled back on its own. */
 	faults0 = sched_gate.stats.faults;
 	rollbacks0 = sched_gate.stats.rollbacks;
-	while (sched_gate.prev.live) {
-		thread_yield();
+	window_closed();
+	{
+		struct module_swap_report r;
+
+		CHECK_EQ(swap_image("sched_crash", &r), 0);
 	}
-	CHECK_EQ(thread_sched_swap("sched.crash"), 0);
 	/*
 	 * Its third pick_next faults. Wait for the rollback itself, not for
 	 * a share of the work: the workers may be past any mark already.

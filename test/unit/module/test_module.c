@@ -113,9 +113,10 @@ static const struct module_export host_syms[] = {
 	{ "module_yield", (const void *)host_yield, 1 },
 };
 
+/* The table version the libOS offers (its entries here are all 1.0). */
 static const struct module_exports host_exports = {
-	.major = 1,
-	.minor = 0,
+	.major = MODULE_EXPORTS_MAJOR,
+	.minor = MODULE_EXPORTS_MINOR,
 	.count = 4,
 	.sym = host_syms,
 };
@@ -301,6 +302,29 @@ static void test_refusals(void **state)
 	expect_refusal(&f, f.size, NULL, EXO_ERR_NOSYS, "newer than");
 	free(f.bytes);
 
+	/* An export table minor newer than the loader's. */
+	f = copy(&good);
+	f.bytes[d + 10] = MODULE_EXPORTS_MINOR + 1;
+	expect_refusal(&f, f.size, NULL, EXO_ERR_NOSYS,
+		       "export table 1.2 is not offered (1.1)");
+	free(f.bytes);
+
+	/* A module built against export table 1.0 still loads (1.1 only
+	 * added entries). */
+	f = copy(&good);
+	f.bytes[d + 10] = 0;
+	{
+		struct module_image m;
+
+		assert_int_equal(module_image_load(&m, f.bytes, f.size,
+						   &host_exports, &kv_want,
+						   &host_mops, &mapped),
+				 0);
+		assert_int_equal(m.desc->exports_minor, 0);
+		module_image_unload(&m);
+	}
+	free(f.bytes);
+
 	/* An image may not claim to stand for a LIBOS_IMPL record. */
 	f = copy(&good);
 	f.bytes[d + 90] = MODULE_DESC_IMPL;
@@ -347,10 +371,12 @@ static void test_refusals(void **state)
 		syms[1].since_minor = 1; /* memset */
 		ex.sym = syms;
 		ex.minor = 1;
-		assert_int_equal(module_image_load(&m, good.bytes, good.size,
-						   &ex, NULL, &host_mops,
-						   &mapped),
+		f = copy(&good);
+		f.bytes[d + 10] = 0; /* built against 1.0 */
+		assert_int_equal(module_image_load(&m, f.bytes, f.size, &ex,
+						   NULL, &host_mops, &mapped),
 				 EXO_ERR_NOT_FOUND);
+		free(f.bytes);
 		assert_non_null(strstr(m.error, "import \"memset\" is export "
 						"table 1.1, the module names "
 						"1.0"));
