@@ -2,7 +2,7 @@
 # outside this tree can find_package(Axolotl) and use axo_add_app and
 # axo_add_image exactly as the tree does:
 #   lib/axolotl/      the kernel, the init server, the libOS, module libraries,
-#                     the image script
+#                     the policy helpers for module images, the image script
 #   include/axolotl/  the kernel ABI (exo/), the libOS (libos/), the C library
 #                     headers (libc/), arch/cycles.h
 #   lib/cmake/Axolotl AxolotlConfig.cmake and the shared CMake functions
@@ -21,6 +21,7 @@ get_property(AXO_MODULE_IMPLS GLOBAL PROPERTY AXO_MODULE_IMPLS)
 foreach(m ${AXO_MODULE_IMPLS})
   install(TARGETS axo_module_${m} ARCHIVE DESTINATION ${AXO_PKG_LIBDIR})
 endforeach()
+install(TARGETS axo_sched_image ARCHIVE DESTINATION ${AXO_PKG_LIBDIR})
 install(PROGRAMS scripts/mkimage DESTINATION ${AXO_PKG_LIBDIR})
 install(PROGRAMS scripts/boot DESTINATION bin RENAME axolotl-boot)
 
@@ -38,5 +39,5 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/AxolotlConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/AxolotlConfig.cmake
   ${CMAKE_BINARY_DIR}/AxolotlConfigVersion.cmake
-  cmake/AxoFlags.cmake cmake/AxoApp.cmake
+  cmake/AxoFlags.cmake cmake/AxoApp.cmake cmake/AxoModule.cmake
   DESTINATION ${AXO_PKG_CMAKEDIR})

@@ -33,31 +33,11 @@ function(axo_add_module_impl name)
   set_property(GLOBAL APPEND PROPERTY AXO_MODULE_IMPLS ${t})
 endfunction()
 
-# axo_add_module(NAME SOURCES src...)
-# A module image: a position-independent ELF shared object with no C
-# library, which the libOS loads at run time (docs/modules.md). Its only
-# exported symbol is the descriptor (MODULE_DESCRIPTOR with
-# AXO_MODULE_IMAGE defined); its imports must be in the libOS export
-# table. Text, read-only data and data get pages of their own. The file is
-# modules/NAME.axm in the build tree, the target's AXO_MODULE_FILE.
-function(axo_add_module name)
-  cmake_parse_arguments(M "" "" "SOURCES" ${ARGN})
-  set(opts ${AXO_FREESTANDING_OPTIONS})
-  list(REMOVE_ITEM opts -fno-pic -fno-pie)
-  add_library(${name} SHARED ${M_SOURCES})
-  target_compile_options(${name} PRIVATE ${opts} -fPIC -fvisibility=hidden
-    $<$<COMPILE_LANGUAGE:C>:${AXO_WARNINGS}>)
-  target_compile_definitions(${name} PRIVATE AXO_MODULE_IMAGE=1)
-  target_include_directories(${name} PRIVATE
-    ${CMAKE_SOURCE_DIR}/include
-    ${CMAKE_SOURCE_DIR}/libos/include
-    ${CMAKE_SOURCE_DIR}/arch/x86_64/include
-    ${CMAKE_BINARY_DIR}/generated)
-  target_link_options(${name} PRIVATE -nostdlib -Wl,-z,noexecstack
-    -Wl,-z,separate-code -Wl,--hash-style=sysv -Wl,-z,max-page-size=0x1000
-    -Wl,--build-id=none -Wl,--strip-all)
-  set_target_properties(${name} PROPERTIES PREFIX "" SUFFIX ".axm"
-    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/modules)
-  set_target_properties(${name} PROPERTIES
-    AXO_MODULE_FILE ${CMAKE_BINARY_DIR}/modules/${name}.axm)
-endfunction()
+# axo_add_module (module images) is in AxoModule.cmake, shared with the
+# installed package; here, the tree's headers.
+set(AXO_MODULE_INCLUDES
+  ${CMAKE_SOURCE_DIR}/include
+  ${CMAKE_SOURCE_DIR}/libos/include
+  ${CMAKE_SOURCE_DIR}/arch/x86_64/include
+  ${CMAKE_BINARY_DIR}/generated)
+include(AxoModule)
