@@ -131,6 +131,14 @@ struct module_slot {
 	int quiet; /* 1: healing is counted in stats, not logged */
 	struct module_slot_stats stats;
 	struct module_slot *next; /* the list of all gated slots */
+	/*
+	 * A read-only copy of the checkpoint in pages of its own, out of
+	 * reach of a module's stray writes: healing takes a damaged ckpt
+	 * back from it (when it copies that very ckpt).
+	 */
+	const void *ckpt_ro; /* the copy (module_sys->mops), or NULL */
+	uint64_t ckpt_ro_span; /* bytes mapped */
+	const void *ckpt_ro_of; /* the ckpt it copies */
 };
 _Static_assert(offsetof(struct module_slot, ops) == 8, "slot (gate)");
 _Static_assert(offsetof(struct module_slot, self) == 16, "slot (gate)");

@@ -304,11 +304,83 @@ static int common_format(const struct module_desc *from,
 	return 0;
 }
 
+/* Drop the read-only copy of the checkpoint. */
+static void unseal(struct module_slot *s)
+{
+	if (s->ckpt_ro) {
+		module_sys->mops->unmap(module_sys->mctx,
+					(uint64_t)(uintptr_t)s->ckpt_ro,
+					s->ckpt_ro_span);
+	}
+	s->ckpt_ro = NULL;
+	s->ckpt_ro_span = 0;
+	s->ckpt_ro_of = NULL;
+}
+
+/*
+ * Keep a read-only copy of the checkpoint, in pages of its own: a module
+ * whose call went wild may have written anywhere in the heap, the
+ * checkpoint included, and healing needs it then. Without pages (no
+ * memory) there is simply no copy.
+ */
+static void seal(struct module_slot *s)
+{
+	const struct module_map_ops *mops = module_sys->mops;
+	uint64_t span = (s->ckpt_size + 4095) & ~4095ul, va;
+
+	unseal(s);
+	if (!s->ckpt || !mops) {
+		return;
+	}
+	va = mops->map(module_sys->mctx, span);
+	if (!va) {
+		return;
+	}
+	memcpy((void *)(uintptr_t)va, s->ckpt, s->ckpt_size);
+	if (mops->protect(module_sys->mctx, va, span, MODULE_PROT_R)) {
+		mops->unmap(module_sys->mctx, va, span);
+		return;
+	}
+	s->ckpt_ro = (const void *)(uintptr_t)va;
+	s->ckpt_ro_span = span;
+	s->ckpt_ro_of = s->ckpt;
+}
+
 static void set_ckpt(struct module_slot *s, void *blob, uint64_t size)
 {
 	free(s->ckpt);
 	s->ckpt = blob;
 	s->ckpt_size = size;
+	seal(s);
+}
+
+/*
+ * Is the checkpoint sound? A damaged one is taken back from its
+ * read-only copy. Return: 0 (also when there is none), or
+ * EXO_ERR_CORRUPT / EXO_ERR_INVALID (damaged, and no sound copy).
+ */
+static int ckpt_sound(struct module_slot *s)
+{
+	int err;
+
+	if (!s->ckpt) {
+		return 0;
+	}
+	err = module_state_check(s->ckpt, s->ckpt_size);
+	if (!err) {
+		return 0;
+	}
+	if (s->ckpt_ro && s->ckpt_ro_of == s->ckpt &&
+	    s->ckpt_ro_span >= s->ckpt_size &&
+	    module_state_check(s->ckpt_ro, s->ckpt_size) == 0) {
+		memcpy(s->ckpt, s->ckpt_ro, s->ckpt_size);
+		hlog(s,
+		     "module: %s: the checkpoint was damaged: taken back "
+		     "from its read-only copy",
+		     s->want.iface);
+		return 0;
+	}
+	return err;
 }
 
 static struct module_slot *call_slot(const struct module_call *c)
@@ -621,6 +693,13 @@ static int revive(struct module_slot *s, struct module_inst *i,
 {
 	int err;
 
+	/* A damaged checkpoint: leave the instance as it is. */
+	if (i->desc->state_version) {
+		err = ckpt_sound(s);
+		if (err) {
+			return fail(r, err, "the checkpoint is damaged");
+		}
+	}
 	if (i->image) {
 		err = module_image_reset(i->image);
 		if (err) {
@@ -744,6 +823,28 @@ int module_slot_rollback(struct module_slot *s, struct module_swap_report *r)
 
 static int heal(struct module_slot *s);
 
+/*
+ * The format of a checkpoint: the newest the serving module writes that
+ * the modules healing may go back to (the previous one, the built-in)
+ * read as well, so that a rollback or fallback can start from it when the
+ * serving module can no longer be asked; its own newest if none shares
+ * one.
+ */
+static uint16_t ckpt_format(const struct module_slot *s)
+{
+	const struct module_desc *back[2] = { s->prev.desc, s->builtin };
+	uint16_t v = s->cur.desc->state_version, w;
+
+	for (int k = 0; k < 2; k++) {
+		if (back[k] && back[k] != s->cur.desc &&
+		    back[k]->state_version &&
+		    common_format(s->cur.desc, back[k], &w) == 0 && w < v) {
+			v = w;
+		}
+	}
+	return v;
+}
+
 static int checkpoint(struct module_slot *s)
 {
 	void *blob;
@@ -753,8 +854,7 @@ static int checkpoint(struct module_slot *s)
 	if (!s->cur.desc || !s->cur.desc->state_version) {
 		return 0;
 	}
-	err = guarded_export(s, &s->cur, s->cur.desc->state_version, &blob,
-			     &size);
+	err = guarded_export(s, &s->cur, ckpt_format(s), &blob, &size);
 	if (!err) {
 		set_ckpt(s, blob, size);
 	}
@@ -838,7 +938,15 @@ static int heal(struct module_slot *s)
 		if (level == 1) {
 			i = s->cur;
 			err = revive(s, &i, &r);
-			if (!err) {
+			if (err && !i.live) {
+				/*
+				 * The failed instance was made fresh (init
+				 * again, or its image's data reset): what it
+				 * holds is no longer the state, so what
+				 * follows starts from the checkpoint.
+				 */
+				s->cur.live = 0;
+			} else if (!err) {
 				point_at(s, &i);
 				s->stats.restores++;
 				hlog(s,
@@ -870,7 +978,14 @@ static int heal(struct module_slot *s)
 			s->self = NULL;
 			set_state(s, MODULE_GATE_REFUSED);
 			return EXO_ERR_STATE;
+		} else {
+			continue; /* a step that cannot be taken */
 		}
+		hlog(s, "module: %s: %s failed: %s (%s)", s->want.iface,
+		     level == 1	  ? "restore"
+		     : level == 2 ? "rollback"
+				  : "fallback",
+		     r.why, exo_status_name(err));
 	}
 	/* Probation: the next MODULE_QUIET_CALLS calls are counted. */
 	s->failures = (uint32_t)level;

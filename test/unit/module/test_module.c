@@ -893,11 +893,22 @@ static int64_t tiny_export(void *self, uint16_t version, void *buf,
 	return (int64_t)need;
 }
 
+static int tiny_refuses; /* its import refuses everything */
+static int tiny_sick; /* its health check fails */
+
+static int tiny_health(void *self)
+{
+	return tiny_sick ? EXO_ERR_CORRUPT : 0;
+}
+
 static int tiny_import(void *self, uint16_t version, const void *buf,
 		       uint64_t len)
 {
 	uint64_t n;
 
+	if (tiny_refuses) {
+		return EXO_ERR_INVALID;
+	}
 	memcpy(&n, buf, 8);
 	if (n > KV_CAPACITY || len != 8 + n * sizeof(struct kv_pair)) {
 		return EXO_ERR_INVALID;
@@ -925,6 +936,7 @@ LIBOS_IMPL(tiny_impl) = {
 	.state_min = 1,
 	.export_state = tiny_export,
 	.import_state = tiny_import,
+	.health = tiny_health,
 };
 
 static void test_libos_impl_swaps(void **state)
@@ -967,6 +979,121 @@ static void test_libos_impl_swaps(void **state)
 }
 
 /* Arguments that are calls: they must not clobber the gate's registers. */
+/*
+ * A restore that fails once the failed instance was made fresh (init
+ * again; an image's data reset): the rollback that follows must bring
+ * the previous module back with the last checkpoint, not with the state
+ * of the emptied instance. (It once brought kv.list back empty.)
+ */
+static void test_failed_restore_rolls_back_to_checkpoint(void **state)
+{
+	const struct module_desc *d = module_desc_of_impl(&tiny_impl);
+	struct module_swap_report r;
+
+	slot_setup(state);
+	kv_slot.window_calls = 0; /* no window: healing escalates */
+	assert_int_equal(module_slot_swap(&kv_slot, d, NULL, &r), 0);
+	kv_slot.window_calls = MODULE_WINDOW_CALLS;
+	kv_count(); /* ends the (empty) window: kv.list retires */
+	assert_false(kv_slot.prev.live);
+	for (uint64_t k = 101; k <= 110; k++) {
+		assert_int_equal(kv_put(k, k * 3), 0);
+	}
+	/* The caller saw a wrong answer; kv.tiny cannot be restored. */
+	tiny_refuses = 1;
+	module_slot_report(&kv_slot, EXO_ERR_CORRUPT);
+	expect_all(110);
+	tiny_refuses = 0;
+	assert_string_equal(module_slot_current(&kv_slot)->name, "kv.list");
+	assert_int_equal(kv_slot.stats.restores, 0);
+	assert_int_equal(kv_slot.stats.rollbacks, 1);
+	assert_non_null(strstr(last_log, "rollback kv.tiny 0.3.0 (built in) "
+					 "-> kv.list 1.0.0 (built in)"));
+}
+
+/*
+ * Checkpoints are written in a format the modules healing may go back to
+ * read: after kv.list -> kv.hash (formats 1..2), format 1, so that a
+ * rollback to kv.list when kv.hash cannot be asked any more starts from
+ * it (in format 2 kv.list refused it, and the slot ended up refused).
+ */
+static void test_checkpoint_format_for_rollback(void **state)
+{
+	struct module_swap_report r;
+
+	slot_setup(state);
+	assert_int_equal(module_slot_swap_image(&kv_slot, img_hash.bytes,
+						img_hash.size, &r),
+			 0);
+	for (int i = 0; i < MODULE_WINDOW_CALLS + 1; i++) {
+		kv_count();
+	}
+	assert_false(kv_slot.prev.live); /* the window closed */
+	assert_int_equal(kv_put(101, 303), 0);
+	assert_int_equal(module_slot_checkpoint(&kv_slot), 0);
+	assert_int_equal(
+		((const struct module_state_hdr *)kv_slot.ckpt)->version, 1);
+	/* kv.hash can no longer be asked: back to kv.list from it. */
+	kv_slot.cur.live = 0;
+	kv_slot.failures = 1;
+	module_slot_report(&kv_slot, EXO_ERR_CORRUPT);
+	expect_all(101);
+	assert_string_equal(module_slot_current(&kv_slot)->name, "kv.list");
+	assert_int_equal(kv_slot.stats.rollbacks, 1);
+}
+
+/*
+ * A stray write of a module that went wild may land on the checkpoint in
+ * the heap: healing takes it back from its read-only copy.
+ */
+static void test_damaged_checkpoint_taken_from_copy(void **state)
+{
+	const struct module_desc *d = module_desc_of_impl(&tiny_impl);
+	struct module_swap_report r;
+	int before;
+
+	slot_setup(state);
+	kv_slot.window_calls = 0;
+	assert_int_equal(module_slot_swap(&kv_slot, d, NULL, &r), 0);
+	kv_slot.window_calls = MODULE_WINDOW_CALLS;
+	kv_count(); /* ends the (empty) window: kv.list retires */
+	before = mapped;
+	assert_int_equal(module_slot_checkpoint(&kv_slot), 0);
+	assert_non_null(kv_slot.ckpt_ro);
+	assert_ptr_equal(kv_slot.ckpt_ro_of, kv_slot.ckpt);
+	assert_int_equal(mapped, before); /* the older copy went */
+	/* The copy is read-only; the heap's is damaged; kv.tiny is sick. */
+	assert_int_equal(mprotect((void *)(uintptr_t)kv_slot.ckpt_ro,
+				  kv_slot.ckpt_ro_span, PROT_READ),
+			 0);
+	((uint8_t *)kv_slot.ckpt)[sizeof(struct module_state_hdr) + 40] ^= 4;
+	assert_int_equal(module_state_check(kv_slot.ckpt, kv_slot.ckpt_size),
+			 EXO_ERR_CORRUPT);
+	tiny_sick = 1;
+	module_slot_report(&kv_slot, EXO_ERR_CORRUPT);
+	kv_count(); /* heals: restored from the copy */
+	tiny_sick = 0;
+	assert_non_null(strstr(last_log, "restored kv.tiny"));
+	assert_int_equal(kv_slot.stats.restores, 1);
+	expect_all(100);
+	assert_int_equal(module_state_check(kv_slot.ckpt, kv_slot.ckpt_size),
+			 0);
+	/*
+	 * With no sound copy either there is no state to start from: the
+	 * restore, rollback and fallback are refused rather than starting
+	 * empty, and so is the slot.
+	 */
+	((uint8_t *)kv_slot.ckpt)[sizeof(struct module_state_hdr) + 40] ^= 4;
+	kv_slot.ckpt_ro_of = NULL;
+	kv_slot.failures = 0;
+	tiny_sick = 1;
+	module_slot_report(&kv_slot, EXO_ERR_CORRUPT);
+	assert_int_equal(kv_count(), EXO_ERR_STATE);
+	tiny_sick = 0;
+	assert_int_equal(kv_slot.stats.restores, 1);
+	assert_int_equal(kv_slot.stats.refusals, 1);
+}
+
 static __attribute__((noinline)) uint64_t through_call(uint64_t x)
 {
 	char buf[32];
@@ -1011,6 +1138,9 @@ int main(void)
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_fallback_and_refusal),
 		cmocka_unit_test(test_libos_impl_swaps),
+		cmocka_unit_test(test_failed_restore_rolls_back_to_checkpoint),
+		cmocka_unit_test(test_checkpoint_format_for_rollback),
+		cmocka_unit_test(test_damaged_checkpoint_taken_from_copy),
 		cmocka_unit_test(test_gate_args_with_calls),
 		cmocka_unit_test(test_slot_fini),
 	};
