@@ -91,6 +91,9 @@ static void swap_to(const char *bootmod, const char *name)
 	       (unsigned long)r.downtime, (unsigned long)r.state_bytes);
 }
 
+/* The kernel's time slice, in timer ticks (docs/syscalls.md). */
+#define SLICE_TICKS 10
+
 static int spin(uint64_t arg)
 {
 	for (;;) {
@@ -159,8 +162,29 @@ int main(void)
 	/* Past the window, so the overrun is healed by restoring. */
 	verify_all();
 	CHECK_EQ(module_slot_checkpoint(&kv_slot), 0);
-	err = kv_get(0x100f, &v);
-	CHECK_EQ(err, EXO_ERR_BUSY);
+	{
+		/*
+		 * Caught within bounds: the watchdog starts timing at the
+		 * first slice end inside the call and unwinds it at the
+		 * first slice end past the budget, so the call takes at
+		 * most two slices of its own beyond the budget (and the
+		 * spinner's slices in between).
+		 */
+		uint64_t t0 = exo_sys_info()->ticks;
+		uint64_t p0 = exo_env_info()->preemptions, slices, ticks;
+
+		err = kv_get(0x100f, &v);
+		slices = exo_env_info()->preemptions - p0;
+		ticks = exo_sys_info()->ticks - t0;
+		CHECK_EQ(err, EXO_ERR_BUSY);
+		printf("swap: watchdog: the endless loop was unwound after "
+		       "%lu ticks, %lu slices (budget %lu ticks)\n",
+		       (unsigned long)ticks, (unsigned long)slices,
+		       (unsigned long)kv_slot.budget_ticks);
+		CHECK(ticks >= kv_slot.budget_ticks);
+		CHECK(slices <= kv_slot.budget_ticks / SLICE_TICKS + 2);
+		CHECK(ticks <= 2 * (kv_slot.budget_ticks + 2 * SLICE_TICKS));
+	}
 	CHECK_EQ(kv_slot.stats.overruns, 1);
 	verify_all();
 	printf("swap: watchdog: %lu restores, serving %s\n",
