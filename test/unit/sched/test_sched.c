@@ -8,12 +8,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
 #include <exo/errors.h>
+#include <libos/module_loader.h>
 #include <libos/sched_impl.h>
 #include <sched/policies.h>
 
@@ -693,30 +696,29 @@ static void test_module_entry_points(void **state)
 			a = malloc(need);
 			b = malloc(need);
 			c = malloc(need);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, a,
-						 (uint64_t)need - 1),
-					 EXO_ERR_TOO_BIG);
+			assert_int_equal(
+				sched_module_export(x, SCHED_MODULE_STATE, a,
+						    (uint64_t)need - 1),
+				EXO_ERR_TOO_BIG);
 			got = sched_module_export(x, SCHED_MODULE_STATE, a,
 						  (uint64_t)need);
 			assert_int_equal(got, need);
 			/* y takes the threads; x is not told (a swap). */
-			assert_int_equal(sched_module_import(y,
-							     SCHED_MODULE_STATE,
-							     a, 10),
+			assert_int_equal(sched_module_import(
+						 y, SCHED_MODULE_STATE, a, 10),
 					 EXO_ERR_INVALID);
-			assert_int_equal(sched_module_import(y, 2, a,
-							     (uint64_t)got),
-					 EXO_ERR_NOSYS);
+			assert_int_equal(
+				sched_module_import(y, 2, a, (uint64_t)got),
+				EXO_ERR_NOSYS);
 			assert_int_equal(sched_module_import(y,
 							     SCHED_MODULE_STATE,
 							     a, (uint64_t)got),
 					 0);
 			sched_stats(y, &st);
 			assert_int_equal(st.threads, POP);
-			assert_int_equal(sched_module_export(
-						 y, SCHED_MODULE_STATE, b,
-						 (uint64_t)need),
+			assert_int_equal(sched_module_export(y,
+							     SCHED_MODULE_STATE,
+							     b, (uint64_t)need),
 					 need);
 			same_threads(a, b);
 			/* Rollback: x, stale, forgets and takes y's state. */
@@ -724,9 +726,9 @@ static void test_module_entry_points(void **state)
 							     SCHED_MODULE_STATE,
 							     b, (uint64_t)need),
 					 0);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, c,
-						 (uint64_t)need),
+			assert_int_equal(sched_module_export(x,
+							     SCHED_MODULE_STATE,
+							     c, (uint64_t)need),
 					 need);
 			same_threads(a, c);
 			sched_module_fini(y);
@@ -740,6 +742,173 @@ static void test_module_entry_points(void **state)
 			free(b);
 			free(c);
 		}
+	}
+	sched_module_host = NULL;
+}
+
+/* The policies as module images, loaded with the real loader. */
+
+static uint64_t img_map(void *ctx, uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? 0 : (uint64_t)(uintptr_t)p;
+}
+
+static int img_protect(void *ctx, uint64_t va, uint64_t size, uint32_t prot)
+{
+	int p = PROT_READ;
+
+	if (prot & MODULE_PROT_W) {
+		p |= PROT_WRITE;
+	}
+	if (prot & MODULE_PROT_X) {
+		p |= PROT_EXEC;
+	}
+	return mprotect((void *)(uintptr_t)va, size, p) ? EXO_ERR_INVALID : 0;
+}
+
+static void img_unmap(void *ctx, uint64_t va, uint64_t size)
+{
+	munmap((void *)(uintptr_t)va, size);
+}
+
+static const struct module_map_ops img_mops = {
+	.map = img_map,
+	.protect = img_protect,
+	.unmap = img_unmap,
+};
+
+/* What a policy image may import: the libOS's table 1.1, on the host. */
+static const struct module_export img_syms[] = {
+	{ "memcpy", (const void *)memcpy, 0 },
+	{ "memset", (const void *)memset, 0 },
+	{ "malloc", (const void *)malloc, 0 },
+	{ "calloc", (const void *)calloc, 0 },
+	{ "realloc", (const void *)realloc, 0 },
+	{ "free", (const void *)free, 0 },
+	{ "strncpy", (const void *)strncpy, 1 },
+	{ "sched_module_host_get", (const void *)sched_module_host_get, 1 },
+};
+
+static const struct module_exports img_exports = {
+	.major = MODULE_EXPORTS_MAJOR,
+	.minor = MODULE_EXPORTS_MINOR,
+	.count = sizeof(img_syms) / sizeof(img_syms[0]),
+	.sym = img_syms,
+};
+
+static const struct module_want sched_want = {
+	.iface = "sched",
+	.major = SCHED_IFACE_MAJOR,
+	.minor = SCHED_IFACE_MINOR,
+	.ops_size = sizeof(struct sched_ops),
+};
+
+static const char *const images[NKINDS] = { SCHED_RR_IMAGE, SCHED_PRIO_IMAGE,
+					    SCHED_STRIDE_IMAGE,
+					    SCHED_EDF_IMAGE };
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*size = (size_t)n;
+	return b;
+}
+
+/*
+ * Each policy image takes the threads from the built-in round-robin
+ * through its state entry points (which reach the machinery through
+ * sched_module_host_get, an import), schedules them, and hands them back
+ * unchanged; a table without the 1.1 entries refuses it.
+ */
+static void test_policy_images(void **state)
+{
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 77 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+
+	sched_module_host = &fake_host;
+	for (size_t k = 0; k < NKINDS; k++) {
+		struct module_exports old = img_exports;
+		struct module_image m;
+		struct sched *rr = sched_rr_new(), *img;
+		struct sched_state *a, *b;
+		struct sched_stats st;
+		struct thread *t;
+		size_t size;
+		uint8_t *file = read_file(images[k], &size);
+		char name[32];
+		int64_t need;
+		void *self;
+
+		/* Table 1.0 lacks what the image imports. */
+		old.minor = 0;
+		assert_int_equal(module_image_load(&m, file, size, &old,
+						   &sched_want, &img_mops,
+						   NULL),
+				 EXO_ERR_NOSYS);
+		assert_int_equal(module_image_load(&m, file, size, &img_exports,
+						   &sched_want, &img_mops,
+						   NULL),
+				 0);
+		snprintf(name, sizeof(name), "sched.%s", kinds[k].name);
+		assert_string_equal(m.desc->name, name);
+		assert_true(module_image_has_pc(
+			&m, (uint64_t)(uintptr_t)m.desc->import_state));
+		assert_int_equal(m.desc->init(&self), 0);
+		img = self;
+		assert_true(module_image_has_pc(
+			&m, (uint64_t)(uintptr_t)img->ops->pick_next));
+
+		populate(&mutex);
+		place_states(rr, &sleep);
+		need = sched_module_export(rr, SCHED_MODULE_STATE, NULL, 0);
+		a = malloc((size_t)need);
+		b = malloc((size_t)need);
+		assert_int_equal(sched_module_export(rr, SCHED_MODULE_STATE, a,
+						     (uint64_t)need),
+				 need);
+		assert_int_equal(m.desc->import_state(self, SCHED_MODULE_STATE,
+						      a, (uint64_t)need),
+				 0);
+		sched_stats(img, &st);
+		assert_int_equal(st.threads, POP);
+		assert_int_equal(m.desc->export_state(self, SCHED_MODULE_STATE,
+						      b, (uint64_t)need),
+				 need);
+		same_threads(a, b);
+		/* It schedules: a runnable thread comes out. */
+		t = sched_pick_next(img, 3000);
+		assert_non_null(t);
+		assert_int_equal(t->state, SCHED_T_RUNNING);
+		sched_enqueue(img, t, 3000);
+		/* Back to the round-robin, which forgets what it had. */
+		assert_int_equal(m.desc->export_state(self, SCHED_MODULE_STATE,
+						      b, (uint64_t)need),
+				 need);
+		assert_int_equal(sched_module_import(rr, SCHED_MODULE_STATE, b,
+						     (uint64_t)need),
+				 0);
+		m.desc->fini(self);
+		sched_stats(img, &st);
+		assert_int_equal(st.threads, 0);
+		drain(rr);
+		sched_rr_delete(rr);
+		module_image_unload(&m);
+		free(a);
+		free(b);
+		free(file);
 	}
 	sched_module_host = NULL;
 }
@@ -897,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_edf_admission),
 		cmocka_unit_test(test_state_matrix),
 		cmocka_unit_test(test_module_entry_points),
+		cmocka_unit_test(test_policy_images),
 		cmocka_unit_test(test_state_order),
 		cmocka_unit_test(test_state_refusals),
 	};
