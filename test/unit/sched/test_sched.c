@@ -696,29 +696,30 @@ static void test_module_entry_points(void **state)
 			a = malloc(need);
 			b = malloc(need);
 			c = malloc(need);
-			assert_int_equal(
-				sched_module_export(x, SCHED_MODULE_STATE, a,
-						    (uint64_t)need - 1),
-				EXO_ERR_TOO_BIG);
+			assert_int_equal(sched_module_export(
+						 x, SCHED_MODULE_STATE, a,
+						 (uint64_t)need - 1),
+					 EXO_ERR_TOO_BIG);
 			got = sched_module_export(x, SCHED_MODULE_STATE, a,
 						  (uint64_t)need);
 			assert_int_equal(got, need);
 			/* y takes the threads; x is not told (a swap). */
-			assert_int_equal(sched_module_import(
-						 y, SCHED_MODULE_STATE, a, 10),
+			assert_int_equal(sched_module_import(y,
+							     SCHED_MODULE_STATE,
+							     a, 10),
 					 EXO_ERR_INVALID);
-			assert_int_equal(
-				sched_module_import(y, 2, a, (uint64_t)got),
-				EXO_ERR_NOSYS);
+			assert_int_equal(sched_module_import(y, 2, a,
+							     (uint64_t)got),
+					 EXO_ERR_NOSYS);
 			assert_int_equal(sched_module_import(y,
 							     SCHED_MODULE_STATE,
 							     a, (uint64_t)got),
 					 0);
 			sched_stats(y, &st);
 			assert_int_equal(st.threads, POP);
-			assert_int_equal(sched_module_export(y,
-							     SCHED_MODULE_STATE,
-							     b, (uint64_t)need),
+			assert_int_equal(sched_module_export(
+						 y, SCHED_MODULE_STATE, b,
+						 (uint64_t)need),
 					 need);
 			same_threads(a, b);
 			/* Rollback: x, stale, forgets and takes y's state. */
@@ -726,9 +727,9 @@ static void test_module_entry_points(void **state)
 							     SCHED_MODULE_STATE,
 							     b, (uint64_t)need),
 					 0);
-			assert_int_equal(sched_module_export(x,
-							     SCHED_MODULE_STATE,
-							     c, (uint64_t)need),
+			assert_int_equal(sched_module_export(
+						 x, SCHED_MODULE_STATE, c,
+						 (uint64_t)need),
 					 need);
 			same_threads(a, c);
 			sched_module_fini(y);
