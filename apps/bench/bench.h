@@ -208,3 +208,19 @@ static inline void bench_page_order(int *order, int n)
 		order[j] = t;
 	}
 }
+
+/*
+ * Thread creation on pager stacks (apps/bench-stacks; Axolotl only):
+ *
+ *   thread_create_join  create a thread with the default 64 KiB stack
+ *                       that returns at once, and join it
+ *   thread_create_100   create 100 such threads, then join them all
+ *                       (per thread)
+ *   thread_stack_8k     create a thread that uses 8 KiB of its stack, and
+ *                       join it
+ */
+#ifndef BENCH_STACKS_DEFS
+#define BENCH_STACKS_DEFS
+#define THREAD_CREATE_ITERS (2000 / BENCH_SCALE)
+#define THREAD_CREATE_MANY_ROUNDS (BENCH_SCALE > 1 ? 1 : 20)
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thread stack benchmarks, run as init under the default policy
+ * (sched.rr). Lines as apps/bench/bench.c prints them:
+ *
+ *   BENCH <name> <operations> <trial> <tsc cycles>
+ *
+ *   thread_create_join   create a thread with the default stack that
+ *                        returns at once, and join it (its stack slot is
+ *                        the next one's)
+ *   thread_create_100    create 100 such threads, then join them all
+ *                        (per thread)
+ *   thread_stack_8k      create a thread that uses 8 KiB of its stack,
+ *                        and join it
+ */
+#include <stdint.h>
+
+#include <arch/cycles.h>
+#include <libos/runtime.h>
+#include <libos/sched.h>
+
+#include "bench.h"
+#include "report.h"
+
+#define MANY 100
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *use_8k(void *arg)
+{
+	volatile uint8_t buf[8192 - 512];
+
+	buf[0] = 1;
+	buf[sizeof(buf) - 1] = 1;
+	return (void *)(uintptr_t)(buf[0] + buf[sizeof(buf) - 1]);
+}
+
+static uint64_t create_join(void *(*fn)(void *), int iters)
+{
+	struct thread *t;
+	uint64_t t0 = arch_read_cycles();
+
+	for (int i = 0; i < iters; i++) {
+		if (thread_create(&t, fn, NULL, NULL) ||
+		    thread_join(t, NULL)) {
+			failed = 1;
+			return 0;
+		}
+	}
+	return arch_read_cycles() - t0;
+}
+
+static uint64_t create_many(void)
+{
+	static struct thread *v[MANY];
+	uint64_t t0 = arch_read_cycles(), c = 0;
+
+	for (int r = 0; r < THREAD_CREATE_MANY_ROUNDS; r++) {
+		for (int i = 0; i < MANY; i++) {
+			if (thread_create(&v[i], nothing, NULL, NULL)) {
+				failed = 1;
+				return 0;
+			}
+		}
+		for (int i = 0; i < MANY; i++) {
+			thread_join(v[i], NULL);
+		}
+	}
+	c = arch_read_cycles() - t0;
+	return c;
+}
+
+int main(void)
+{
+	printf("BENCH-TSC-HZ %lu\n", (unsigned long)exo_sys_info()->tsc_hz);
+	for (int t = 0; t < BENCH_TRIALS; t++) {
+		report("thread_create_join", THREAD_CREATE_ITERS, t,
+		       create_join(nothing, THREAD_CREATE_ITERS));
+		report("thread_create_100",
+		       (uint64_t)MANY * THREAD_CREATE_MANY_ROUNDS, t,
+		       create_many());
+		report("thread_stack_8k", THREAD_CREATE_ITERS, t,
+		       create_join(use_8k, THREAD_CREATE_ITERS));
+	}
+	printf("bench: done%s\n", failed ? " with failures" : "");
+	return failed;
+}
