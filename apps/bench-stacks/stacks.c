@@ -12,6 +12,9 @@
  *                        (per thread)
  *   thread_stack_8k      create a thread that uses 8 KiB of its stack,
  *                        and join it
+ *   thread_create_fresh  create 100 threads on stack slots never used
+ *                        before and let each run to its end, unjoined
+ *                        (per thread; they are joined after all trials)
  */
 #include <stdint.h>
 
@@ -73,6 +76,33 @@ static uint64_t create_many(void)
 	return c;
 }
 
+static struct thread *fresh[BENCH_TRIALS][MANY];
+static volatile int ended;
+
+static void *count_end(void *arg)
+{
+	ended++;
+	return arg;
+}
+
+/* The threads of earlier trials still hold their slots: these are new. */
+static uint64_t create_fresh(int trial)
+{
+	uint64_t t0 = arch_read_cycles();
+
+	ended = 0;
+	for (int i = 0; i < MANY; i++) {
+		if (thread_create(&fresh[trial][i], count_end, NULL, NULL)) {
+			failed = 1;
+			return 0;
+		}
+	}
+	while (ended < MANY) {
+		thread_yield();
+	}
+	return arch_read_cycles() - t0;
+}
+
 int main(void)
 {
 	printf("BENCH-TSC-HZ %lu\n", (unsigned long)exo_sys_info()->tsc_hz);
@@ -84,6 +114,14 @@ int main(void)
 		       create_many());
 		report("thread_stack_8k", THREAD_CREATE_ITERS, t,
 		       create_join(use_8k, THREAD_CREATE_ITERS));
+	}
+	for (int t = 0; t < BENCH_TRIALS; t++) {
+		report("thread_create_fresh", MANY, t, create_fresh(t));
+	}
+	for (int t = 0; t < BENCH_TRIALS; t++) {
+		for (int i = 0; i < MANY; i++) {
+			thread_join(fresh[t][i], NULL);
+		}
 	}
 	printf("bench: done%s\n", failed ? " with failures" : "");
 	return failed;

@@ -218,6 +218,9 @@ static inline void bench_page_order(int *order, int n)
  *                       (per thread)
  *   thread_stack_8k     create a thread that uses 8 KiB of its stack, and
  *                       join it
+ *   thread_create_fresh create a thread on a stack slot never used before
+ *                       and let it run to its end (the threads of earlier
+ *                       trials keep their slots; joined at the end)
  */
 #ifndef BENCH_STACKS_DEFS
 #define BENCH_STACKS_DEFS

@@ -92,6 +92,7 @@ struct cow_pager {
 	struct cow_orphans orphans;
 	/* The stack area's slots, at STACK_TABLE_VA once a stack exists. */
 	struct stack_area *stacks;
+	int stack_region; /* its region is known to be whole */
 };
 
 /* The one instance; pager.eager serves it with other ops. */
@@ -543,6 +544,9 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 		return EXO_ERR_INVALID;
 	}
 	end = va + len;
+	if (va < STACK_AREA_END && end > PAGER_STACKS_BASE) {
+		p->stack_region = 0; /* checked again at the next stack */
+	}
 	/* region_remove below fails only when it must split a full table. */
 	r = region_find(&p->regions, va);
 	if (r && r->start < va && r->end > end && p->regions.n == REGION_MAX) {
@@ -780,7 +784,12 @@ static int stack_area_ready(struct cow_pager *p)
 						   PAGER_STACKS_BASE);
 	int err;
 
-	if (p->stacks && r && (r->flags & REGION_STACKS)) {
+	if (p->stack_region) {
+		return 0;
+	}
+	if (p->stacks && r && r->start == PAGER_STACKS_BASE &&
+	    r->end == STACK_AREA_END && (r->flags & REGION_STACKS)) {
+		p->stack_region = 1;
 		return 0;
 	}
 	if (region_overlaps(&p->regions, PAGER_STACKS_BASE, STACK_AREA_END)) {
@@ -802,8 +811,10 @@ static int stack_area_ready(struct cow_pager *p)
 		p->stacks = (struct stack_area *)STACK_TABLE_VA;
 		stack_area_init(p->stacks);
 	}
-	return region_add(&p->regions, PAGER_STACKS_BASE, STACK_AREA_END,
-			  PAGER_PROT_RW, REGION_STACKS);
+	err = region_add(&p->regions, PAGER_STACKS_BASE, STACK_AREA_END,
+			 PAGER_PROT_RW, REGION_STACKS);
+	p->stack_region = !err;
+	return err;
 
 err_unmap:
 	release(p, STACK_TABLE_VA,
@@ -1230,6 +1241,7 @@ static int cow_import(struct pager *pp, const void *buf, size_t len)
 		p->stacks = (struct stack_area *)STACK_TABLE_VA;
 		stack_area_init(p->stacks);
 	}
+	p->stack_region = 0;
 	err = pager_state_import(&p->regions, p->swap, &p->limit, p->stacks,
 				 buf, len);
 	if (!err && p->limit) {
