@@ -12,6 +12,9 @@
  *                        (per thread)
  *   thread_stack_8k      create a thread that uses 8 KiB of its stack,
  *                        and join it
+ *   stack_alloc_free     pager_stack_alloc_flags and pager_stack_free of
+ *                        a 64 KiB stack, as thread_create and thread_join
+ *                        call them
  *   thread_create_fresh  create 100 threads on stack slots never used
  *                        before and let each run to its end, unjoined
  *                        (per thread; they are joined after all trials)
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include <arch/cycles.h>
+#include <libos/pager.h>
 #include <libos/runtime.h>
 #include <libos/sched.h>
 
@@ -76,6 +80,23 @@ static uint64_t create_many(void)
 	return c;
 }
 
+#ifdef PAGER_STACK_OWNED
+static uint64_t stack_alloc_free(void)
+{
+	uint64_t t0 = arch_read_cycles(), top;
+
+	for (int i = 0; i < THREAD_CREATE_ITERS; i++) {
+		if (pager_stack_alloc_flags(64 * 1024, PAGER_STACK_OWNED,
+					    &top) ||
+		    pager_stack_free(top)) {
+			failed = 1;
+			return 0;
+		}
+	}
+	return arch_read_cycles() - t0;
+}
+#endif
+
 static struct thread *fresh[BENCH_TRIALS][MANY];
 static volatile int ended;
 
@@ -114,6 +135,10 @@ int main(void)
 		       create_many());
 		report("thread_stack_8k", THREAD_CREATE_ITERS, t,
 		       create_join(use_8k, THREAD_CREATE_ITERS));
+#ifdef PAGER_STACK_OWNED
+		report("stack_alloc_free", THREAD_CREATE_ITERS, t,
+		       stack_alloc_free());
+#endif
 	}
 	for (int t = 0; t < BENCH_TRIALS; t++) {
 		report("thread_create_fresh", MANY, t, create_fresh(t));

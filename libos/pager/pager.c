@@ -777,16 +777,16 @@ static int stack_fault(struct cow_pager *p, struct exo_upcall_frame *f,
 	return 1;
 }
 
-/* The slot table and the area's region, made at the first stack. */
+/*
+ * The slot table and the area's region, made at the first stack (and
+ * checked again after an unmap or import touched the area).
+ */
 static int stack_area_ready(struct cow_pager *p)
 {
-	const struct pager_region *r = region_find(&p->regions,
-						   PAGER_STACKS_BASE);
+	const struct pager_region *r;
 	int err;
 
-	if (p->stack_region) {
-		return 0;
-	}
+	r = region_find(&p->regions, PAGER_STACKS_BASE);
 	if (p->stacks && r && r->start == PAGER_STACKS_BASE &&
 	    r->end == STACK_AREA_END && (r->flags & REGION_STACKS)) {
 		p->stack_region = 1;
@@ -834,9 +834,11 @@ static int cow_stack_alloc_flags(struct pager *pp, uint64_t max,
 	    (flags & ~PAGER_STACK_FLAGS)) {
 		return EXO_ERR_INVALID;
 	}
-	err = stack_area_ready(p);
-	if (err) {
-		return err;
+	if (!p->stack_region) {
+		err = stack_area_ready(p);
+		if (err) {
+			return err;
+		}
 	}
 	slot = stack_area_alloc(p->stacks, max, flags, top, &stale);
 	if (slot < 0) {
