@@ -5,8 +5,11 @@
  * read-only page-table view); a joined thread's slot is reused without
  * taking more frames, and gives back what a deep stack left beyond what
  * a slot keeps; a thread can fork, and the child runs on its copy of the
- * thread's stack; an overflow far below the stack (an alloca-like jump of
- * 4 MiB) is still caught and named by the thread library alone.
+ * thread's stack; a stack 320 KiB deep under a limit of 24 resident pages
+ * is evicted and read back intact; an overflow far below the stack (an
+ * alloca-like jump of 4 MiB) is still caught and named by the thread
+ * library alone. The children (spawn_fn) come first: a child copied from
+ * a program with threads may not start its own.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -199,10 +202,66 @@ static void deep_overflow(void)
 	       "with code 139\n");
 }
 
+/* Each frame 4 KiB of a pattern, checked on the way back up. */
+static uint64_t fill(uint64_t n)
+{
+	volatile uint64_t pad[512];
+	uint64_t bad;
+
+	for (int i = 0; i < 512; i++) {
+		pad[i] = n * 1000 + (uint64_t)i;
+	}
+	bad = n ? fill(n - 1) : 0;
+	for (int i = 0; i < 512; i++) {
+		bad += pad[i] != n * 1000 + (uint64_t)i;
+	}
+	return bad;
+}
+
+static void *deep_fill(void *arg)
+{
+	return (void *)(uintptr_t)fill((uintptr_t)arg);
+}
+
+/* In a child: a 320 KiB deep stack under a limit of 24 resident pages. */
+static int evict_child(uint64_t arg)
+{
+	struct thread_attr a = { .stack_size = 1024 * 1024 };
+	struct pager_stats st;
+	struct thread *t;
+	void *bad;
+
+	if (pager_set_limit(24)) {
+		return 2;
+	}
+	if (thread_create(&t, deep_fill, (void *)80, &a) ||
+	    thread_join(t, &bad)) {
+		return 3;
+	}
+	pager_stats(&st);
+	printf("stacks: under a limit of 24 pages a 320 KiB deep stack came "
+	       "back whole (%lu evictions, %lu swap-ins, %lu bad words)\n",
+	       (unsigned long)st.evictions, (unsigned long)st.swap_ins,
+	       (unsigned long)(uintptr_t)bad);
+	return bad || !st.evictions || !st.swap_ins ? 4 : 0;
+}
+
+static void evicted_stack(void)
+{
+	struct exo_exit_info info;
+	int64_t id = spawn_fn(evict_child, 0);
+
+	CHECK(id > 0);
+	CHECK_EQ(wait_child((exo_envid_t)id, &info), id);
+	CHECK_EQ(info.reason, EXO_EXIT_NORMAL);
+	CHECK_EQ(info.code, 0);
+}
+
 int main(void)
 {
-	/* First: a child copied from a program with threads may start none. */
+	/* Children first: one copied from a program with threads starts none. */
 	deep_overflow();
+	evicted_stack();
 	grow_on_demand();
 	reuse();
 	fork_from_thread();
