@@ -208,3 +208,28 @@ static inline void bench_page_order(int *order, int n)
 		order[j] = t;
 	}
 }
+
+/*
+ * Thread creation on pager stacks (apps/bench-stacks):
+ *
+ *   thread_create_join  create a thread with the default 64 KiB stack
+ *                       that returns at once, and join it (Linux twin:
+ *                       pthread_create with a 64 KiB stack and
+ *                       pthread_join)
+ *   thread_create_100   create 100 such threads, then join them all
+ *                       (per thread)
+ *   thread_stack_8k     create a thread that uses 8 KiB of its stack, and
+ *                       join it
+ *   stack_alloc_free    pager_stack_alloc_flags and pager_stack_free of a
+ *                       64 KiB stack
+ *   thread_create_fresh create a thread on a stack slot never used before
+ *                       and let it run to its end (the threads of earlier
+ *                       trials keep their slots; joined at the end)
+ *
+ * (the others Axolotl only)
+ */
+#ifndef BENCH_STACKS_DEFS
+#define BENCH_STACKS_DEFS
+#define THREAD_CREATE_ITERS (2000 / BENCH_SCALE)
+#define THREAD_CREATE_MANY_ROUNDS (BENCH_SCALE > 1 ? 1 : 20)
+#endif

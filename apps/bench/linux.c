@@ -428,6 +428,35 @@ static void bench_mutex_handoff(int trial)
 }
 
 /*
+ * thread_create_join's twin: pthread_create of a thread with a 64 KiB
+ * stack that returns at once, then pthread_join (glibc keeps a joined
+ * thread's stack for the next, as the pager keeps a slot's pages).
+ */
+static void *thread_returns(void *arg)
+{
+	return arg;
+}
+
+static void bench_thread_create_join(int trial)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	uint64_t t0;
+	int err = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	t0 = read_cycles();
+	for (int i = 0; i < THREAD_CREATE_ITERS && !err; i++) {
+		err = pthread_create(&t, &attr, thread_returns, NULL) ||
+		      pthread_join(t, NULL);
+	}
+	report("thread_create_join", THREAD_CREATE_ITERS, trial,
+	       err ? 0 : read_cycles() - t0);
+	pthread_attr_destroy(&attr);
+}
+
+/*
  * The raw-disk twins (bench.h): O_DIRECT reads and writes on /dev/vda, the
  * scratch disk scripts/bench attaches, which the initramfs's /init makes
  * available by loading the virtio modules. Without it they are skipped.
@@ -627,6 +656,7 @@ int main(void)
 		bench_spawn(t);
 		bench_thread_yield(t);
 		bench_mutex_handoff(t);
+		bench_thread_create_join(t);
 		bench_pagefault(t);
 		if (disk_fd >= 0) {
 			bench_disk(t, disk_fd, disk_buf);

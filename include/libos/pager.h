@@ -40,11 +40,27 @@
 #include <libos/slot.h>
 
 #define PAGER_IFACE_MAJOR 1
-#define PAGER_IFACE_MINOR 0
+#define PAGER_IFACE_MINOR 1 /* 1.1: stack_alloc_flags, stack_free */
 
 /* Where placed (not PAGER_MAP_FIXED) regions go. */
 #define PAGER_REGION_BASE 0x0000200000000000ul
 #define PAGER_REGION_TOP 0x0000400000000000ul
+
+/*
+ * Stacks (pager_stack_alloc): PAGER_STACK_SLOTS slots of PAGER_STACK_SLOT
+ * bytes from PAGER_STACKS_BASE, all in one region. A stack sits at the top
+ * of its slot; the rest of the slot below it is its guard, so an overflow
+ * is caught however far below the stack it lands within the slot.
+ */
+#define PAGER_STACKS_BASE 0x0000680000000000ul
+#define PAGER_STACK_SLOT (16ul << 20)
+#define PAGER_STACK_SLOTS 4096
+#define PAGER_STACK_MAX (PAGER_STACK_SLOT - EXO_PAGE_SIZE) /* one guard page */
+
+/* pager_stack_alloc_flags flags. */
+#define PAGER_STACK_OWNED 0x1u /* the owner reports overflows: none printed */
+#define PAGER_STACK_FLAGS 0x1u /* every flag a caller may pass */
+#define PAGER_STACK_KEEP 16 /* pages a freed slot keeps for the next stack */
 
 /* Rights of a region's pages: the page_map rights. */
 #define PAGER_PROT_NONE 0x0u /* reserved, every access faults */
@@ -153,11 +169,12 @@ struct pager_ops {
 	 */
 	int64_t (*fork)(struct pager *p);
 	/*
-	 * A stack region of up to @max bytes, growing down from *@top as it
-	 * is touched, with a guard page below it: a fault there is reported
-	 * on the console as a stack overflow and then handed on like any
-	 * fault the pager does not resolve (ending the environment without
-	 * a handler). Errors as map, EXO_ERR_INVALID for @max 0.
+	 * A stack of up to @max bytes in a slot of the stack area, growing
+	 * down from *@top (the slot's top) as it is touched, the rest of the
+	 * slot below it its guard: a fault there is reported on the console
+	 * as a stack overflow and then handed on like any fault the pager
+	 * does not resolve (ending the environment without a handler). As
+	 * stack_alloc_flags with no flags.
 	 */
 	int (*stack_alloc)(struct pager *p, uint64_t max, uint64_t *top);
 	/*
@@ -184,6 +201,27 @@ struct pager_ops {
 	int (*import_state)(struct pager *p, const void *buf, size_t len);
 	/* Fill @out with the current counters. */
 	void (*stats)(struct pager *p, struct pager_stats *out);
+	/* -- 1.1 -- */
+	/*
+	 * A stack as stack_alloc makes it, with @flags: PAGER_STACK_OWNED
+	 * hands a fault in its guard on without a report (the owner, say the
+	 * thread library, names the overflowing thread itself). A slot freed
+	 * earlier is reused first, with the pages it kept. Errors:
+	 * EXO_ERR_INVALID (@max 0 or above PAGER_STACK_MAX, unknown flags),
+	 * EXO_ERR_LIMIT (every slot taken, or no table entry for the area),
+	 * EXO_ERR_EXISTS (a region of the caller's holds the area's range),
+	 * EXO_ERR_NO_MEMORY (no frames for the slot table).
+	 */
+	int (*stack_alloc_flags)(struct pager *p, uint64_t max, uint32_t flags,
+				 uint64_t *top);
+	/*
+	 * Give back the stack whose top is @top: its slot is free for the
+	 * next stack, keeping up to PAGER_STACK_KEEP pages at its top
+	 * resident for it; pages below those are unmapped and their frames
+	 * freed. Errors: EXO_ERR_ALIGN (@top not a slot's top),
+	 * EXO_ERR_NOT_FOUND (outside the area, or not handed out).
+	 */
+	int (*stack_free)(struct pager *p, uint64_t top);
 };
 
 /* The object every pager embeds first. */
@@ -244,6 +282,37 @@ static inline int pager_stack_alloc(uint64_t max, uint64_t *top)
 	struct pager *p = pager_current();
 
 	return p->ops->stack_alloc(p, max, top);
+}
+
+static inline int pager_stack_alloc_flags(uint64_t max, uint32_t flags,
+					  uint64_t *top)
+{
+	struct pager *p = pager_current();
+
+	return p->ops->stack_alloc_flags(p, max, flags, top);
+}
+
+static inline int pager_stack_free(uint64_t top)
+{
+	struct pager *p = pager_current();
+
+	return p->ops->stack_free(p, top);
+}
+
+/* The stack slot holding @va, or -1 outside the stack area. */
+static inline long pager_stack_slot(uint64_t va)
+{
+	if (va < PAGER_STACKS_BASE ||
+	    va >= PAGER_STACKS_BASE + PAGER_STACK_SLOTS * PAGER_STACK_SLOT) {
+		return -1;
+	}
+	return (long)((va - PAGER_STACKS_BASE) / PAGER_STACK_SLOT);
+}
+
+/* The top of stack slot @slot. */
+static inline uint64_t pager_stack_top(long slot)
+{
+	return PAGER_STACKS_BASE + (uint64_t)(slot + 1) * PAGER_STACK_SLOT;
 }
 
 static inline int pager_set_limit(uint64_t pages)

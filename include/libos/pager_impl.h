@@ -48,6 +48,7 @@ int pager_cow_start(const struct pager_ops *ops);
 /* Region flags beyond the caller's PAGER_MAP_* ones. */
 #define REGION_STACK 0x100u /* a stack: grows down on touch */
 #define REGION_GUARD 0x200u /* a guard page: every touch is an overflow */
+#define REGION_STACKS 0x400u /* the stack area: slots, guards computed */
 
 /* [start, end), page-aligned, with one set of rights and flags. */
 struct pager_region {
@@ -111,6 +112,85 @@ int region_protect(struct region_table *t, uint64_t start, uint64_t end,
  */
 uint64_t region_place(const struct region_table *t, uint64_t len, uint64_t lo,
 		      uint64_t hi);
+
+/* ---- The stack area --------------------------------------------------- */
+
+/*
+ * The stack slots of <libos/pager.h> (PAGER_STACK_*): one region with the
+ * REGION_STACKS flag covers them all, and this table says which slot holds
+ * a stack of what size. In a slot, [top - pages, top) is the stack and
+ * everything below it is the guard, so 4096 stacks cost one region entry
+ * and an overflow is caught however deep it lands in its slot.
+ */
+struct stack_slot {
+	uint16_t pages; /* the stack's size in pages; 0: the slot is free */
+	uint16_t deep; /* pages from the top that may be resident */
+	uint16_t flags; /* PAGER_STACK_* it was allocated with */
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct stack_slot) == 8, "stack slot layout");
+_Static_assert(PAGER_STACK_SLOT / EXO_PAGE_SIZE <= UINT16_MAX,
+	       "a slot's pages fit its fields");
+
+struct stack_area {
+	uint32_t used; /* slots [0, used) have been handed out at some time */
+	uint32_t nfree; /* free[0, nfree): freed slots, the last freed last */
+	uint16_t free[PAGER_STACK_SLOTS];
+	struct stack_slot slot[PAGER_STACK_SLOTS];
+};
+
+/* A page range [lo, hi) to unmap; empty when lo == hi. */
+struct stack_range {
+	uint64_t lo, hi;
+};
+
+/* Empty @a: every slot free and never used. */
+void stack_area_init(struct stack_area *a);
+
+/*
+ * stack_area_alloc - a slot for a stack of @max bytes (rounded up to
+ * pages) with @flags, a freed slot first (the last freed), else the next
+ * never used. *@top is its top; *@stale the pages a former stack of the
+ * slot may have left resident below the new stack's bottom, which the
+ * caller unmaps before the stack is used. Return: the slot,
+ * EXO_ERR_INVALID (@max 0 or above PAGER_STACK_MAX, unknown flags),
+ * EXO_ERR_LIMIT (every slot taken).
+ */
+long stack_area_alloc(struct stack_area *a, uint64_t max, uint32_t flags,
+		      uint64_t *top, struct stack_range *stale);
+
+/*
+ * stack_area_free - the stack whose top is @top leaves its slot, which
+ * keeps up to PAGER_STACK_KEEP resident pages at its top for the next
+ * stack; *@stale are the pages below those, to unmap. Return: 0,
+ * EXO_ERR_ALIGN (@top in the area but not a slot's top),
+ * EXO_ERR_NOT_FOUND (outside the area, or a free slot).
+ */
+int stack_area_free(struct stack_area *a, uint64_t top,
+		    struct stack_range *stale);
+
+/* Where an address of the stack area lies. */
+#define STACK_OUTSIDE 0 /* not in the area */
+#define STACK_IN 1 /* in a stack */
+#define STACK_GUARD 2 /* in a slot, below its stack */
+#define STACK_UNUSED 3 /* in a slot that holds no stack */
+
+struct stack_where {
+	long slot;
+	uint64_t top; /* the slot's top */
+	uint64_t bottom; /* the stack's lowest byte (top for a free slot) */
+	uint32_t flags; /* the stack's PAGER_STACK_* flags */
+};
+
+/* stack_area_find - where @va lies (STACK_*), described in *@w. */
+int stack_area_find(const struct stack_area *a, uint64_t va,
+		    struct stack_where *w);
+
+/*
+ * stack_area_touched - the page at @va, in a stack, is being backed:
+ * its slot may now be resident that deep.
+ */
+void stack_area_touched(struct stack_area *a, uint64_t va);
 
 /* ---- Replacement policies -------------------------------------------- */
 
@@ -304,14 +384,19 @@ void cow_orphans_reap(const struct cow_ops *ops, void *ctx,
  *   struct pager_state_header
  *   struct pager_region[nregions]
  *   struct pager_state_swap[nswap]   (page and swap slot, per page out)
+ *   since 1.1, when stacks is not 0:
+ *   struct pager_state_stacks
+ *   struct stack_slot[stacks]        (slots 0..stacks-1 of the area)
  *
- * checksum is FNV-1a (32-bit) over everything after the header. A reader
- * accepts its own major version and any minor; it refuses anything whose
- * sizes or checksum do not add up.
+ * checksum is FNV-1a (32-bit) over the regions and swap entries; the
+ * stacks section carries its own over its slots, so that a 1.0 reader,
+ * which ignores what follows the swap entries and read 0 as reserved,
+ * still takes the rest. A reader accepts its own major version and any
+ * minor; it refuses anything whose sizes or checksums do not add up.
  */
 #define PAGER_STATE_MAGIC 0x47504f41u /* "AOPG" */
 #define PAGER_STATE_MAJOR 1
-#define PAGER_STATE_MINOR 0
+#define PAGER_STATE_MINOR 1 /* 1.1: the stack area */
 
 struct pager_state_header {
 	uint32_t magic;
@@ -321,9 +406,17 @@ struct pager_state_header {
 	uint32_t nswap;
 	uint64_t limit; /* resident page limit, 0 for none */
 	uint32_t checksum;
-	uint32_t reserved;
+	uint32_t stacks; /* 1.1: slots of the stack area in use; 1.0: 0 */
 };
 _Static_assert(sizeof(struct pager_state_header) == 32, "state header");
+_Static_assert(offsetof(struct pager_state_header, stacks) == 28,
+	       "state header");
+
+struct pager_state_stacks {
+	uint32_t checksum; /* FNV-1a over the slots that follow */
+	uint32_t nfree; /* how many of them are free */
+};
+_Static_assert(sizeof(struct pager_state_stacks) == 8, "state stacks");
 
 struct pager_state_swap {
 	uint64_t va;
@@ -332,23 +425,35 @@ struct pager_state_swap {
 _Static_assert(sizeof(struct pager_state_swap) == 16, "state swap entry");
 
 /*
- * pager_state_export - write @t, @swap (NULL: no pages out) and @limit to
- * @buf.
+ * pager_state_export - write @t, @swap (NULL: no pages out), @limit and
+ * the stack area @stacks (NULL: none) to @buf.
  * Return: bytes written, or EXO_ERR_TOO_BIG when @len is short.
  */
 int64_t pager_state_export(const struct region_table *t,
 			   const struct swap_map *swap, uint64_t limit,
-			   void *buf, size_t len);
+			   const struct stack_area *stacks, void *buf,
+			   size_t len);
 
 /*
- * pager_state_import - read state from @buf into @t, @swap, @limit; on
- * failure they are left untouched; @swap NULL refuses state with pages
- * out (EXO_ERR_CORRUPT). Return: 0, EXO_ERR_CORRUPT (magic,
- * sizes, checksum, overlapping or unaligned regions, bad slots),
- * EXO_ERR_NOSYS (another major version).
+ * pager_state_stacks - how many stack slots the state at @buf holds (0
+ * for none, or state too short to tell), so that the caller can make
+ * room for them before importing.
+ */
+uint32_t pager_state_stacks(const void *buf, size_t len);
+
+/*
+ * pager_state_import - read state from @buf into @t, @swap, @limit and
+ * @stacks; on failure they are left untouched; @swap NULL refuses state
+ * with pages out, @stacks NULL state with stacks (EXO_ERR_CORRUPT); the
+ * stack area is emptied when the state holds none. Freed slots are
+ * reused lowest first after an import. Return: 0, EXO_ERR_CORRUPT
+ * (magic, sizes, checksums, overlapping or unaligned regions, bad swap
+ * slots, stack slots too large, with unknown flags, or held outside a
+ * REGION_STACKS region), EXO_ERR_NOSYS (another major version).
  */
 int pager_state_import(struct region_table *t, struct swap_map *swap,
-		       uint64_t *limit, const void *buf, size_t len);
+		       uint64_t *limit, struct stack_area *stacks,
+		       const void *buf, size_t len);
 
 /* FNV-1a over @len bytes. */
 uint32_t pager_checksum(const void *p, size_t len);

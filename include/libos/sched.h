@@ -347,13 +347,15 @@ struct thread_attr {
 #define THREAD_MAX 4096 /* threads alive at once, main thread included */
 
 /*
- * thread_create - start a thread running @fn(@arg) on a fresh stack (with
- * unmapped pages below it: overflowing it ends the program, code 139,
- * with a report naming the thread). Each thread has its own errno. The first call turns the
- * program's own flow into the main thread and starts preemption.
+ * thread_create - start a thread running @fn(@arg) on a stack from the
+ * pager's stack area (backed as it grows, the rest of its 16 MiB slot
+ * below it a guard: overflowing it ends the program, code 139, with a
+ * report naming the thread). Each thread has its own errno. The first call
+ * turns the program's own flow into the main thread and starts preemption.
  * Return: 0 with *@out set, or EXO_ERR_INVALID (@fn NULL, a bad
- * parameter or stack size), EXO_ERR_LIMIT (THREAD_MAX threads, or
- * sched.edf refusing the thread), EXO_ERR_NO_MEMORY.
+ * parameter or stack size), EXO_ERR_LIMIT (THREAD_MAX threads, every
+ * stack slot taken, or sched.edf refusing the thread), EXO_ERR_EXISTS (a
+ * region of the program's holds the stack area), EXO_ERR_NO_MEMORY.
  */
 int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 		  const struct thread_attr *attr);

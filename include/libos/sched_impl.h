@@ -77,7 +77,7 @@ struct thread {
 	uint32_t joined; /* a joiner is waiting (or has taken it) */
 	int32_t saved_errno; /* errno while not running (each has its own) */
 	struct module_call *mcall_top; /* module_call_top while not running */
-	uint64_t stack_base, stack_size; /* mapping, guard page below */
+	uint64_t stack_base, stack_size; /* a pager stack; its guard below */
 	void *(*fn)(void *);
 	void *arg;
 	void *retval;

@@ -44,7 +44,18 @@
 #define SWAP_WINDOW (PAGER_REGION_TOP - 3 * PAGE)
 
 #define SWAP_SLOTS 2048 /* 8 MiB of swap store */
-#define STACK_GUARD_PAGES 1
+
+/*
+ * The stack area's slot table, mapped at the first stack. Unlike the work
+ * areas above it is part of the address space a fork or spawn copies: a
+ * child's stacks are its parent's.
+ */
+#define STACK_TABLE_VA 0x0000600000000000ul
+#define STACK_AREA_END (PAGER_STACKS_BASE + PAGER_STACK_SLOTS * PAGER_STACK_SLOT)
+_Static_assert(STACK_TABLE_VA + sizeof(struct stack_area) <= PAGER_STACKS_BASE,
+	       "the slot table is below the stack area");
+_Static_assert(STACK_AREA_END <= 0x0000700000000000ul,
+	       "thread stacks stay in their range");
 
 /* What pager_ctx_save keeps (arch/x86_64/user/fork.S). */
 struct pager_fork_ctx {
@@ -79,6 +90,9 @@ struct cow_pager {
 	struct swap_store *store;
 	/* Frames of ours that others still map. */
 	struct cow_orphans orphans;
+	/* The stack area's slots, at STACK_TABLE_VA once a stack exists. */
+	struct stack_area *stacks;
+	int stack_region; /* its region is known to be whole */
 };
 
 /* The one instance; pager.eager serves it with other ops. */
@@ -86,6 +100,8 @@ struct cow_pager pager_cow_pg;
 
 static int fault_hook(struct exo_upcall_frame *f);
 static int work_area(uint64_t va, size_t bytes);
+static int stack_fault(struct cow_pager *p, struct exo_upcall_frame *f,
+		       uint64_t va);
 
 static int hook(struct cow_pager *p)
 {
@@ -350,6 +366,11 @@ static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 	if (!r) {
 		return 1;
 	}
+	/* The stack area: a slot's guard is below its stack (stack_fault). */
+	if ((r->flags & REGION_STACKS) && stack_fault(p, f, va)) {
+		p->st.passed++;
+		return 1;
+	}
 	if (r->flags & REGION_GUARD) {
 		/* The stack's lowest page is right above its guard. */
 		printf("pager: stack overflow: fault at 0x%lx (rip 0x%lx) in "
@@ -523,6 +544,9 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 		return EXO_ERR_INVALID;
 	}
 	end = va + len;
+	if (va < STACK_AREA_END && end > PAGER_STACKS_BASE) {
+		p->stack_region = 0; /* checked again at the next stack */
+	}
 	/* region_remove below fails only when it must split a full table. */
 	r = region_find(&p->regions, va);
 	if (r && r->start < va && r->end > end && p->regions.n == REGION_MAX) {
@@ -716,31 +740,138 @@ static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
 				 0);
 }
 
-static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
+/* ---- Stacks ---------------------------------------------------------- */
+
+/*
+ * A fault in the stack area's region (@va, its page): 0 when it is in a
+ * stack, whose page the caller backs; 1 when it is a slot's guard or a
+ * slot without a stack: an overflow, reported here unless the stack's
+ * owner reports its own (PAGER_STACK_OWNED), and handed on.
+ */
+static int stack_fault(struct cow_pager *p, struct exo_upcall_frame *f,
+		       uint64_t va)
 {
-	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	uint64_t len = page_round(max), guard = STACK_GUARD_PAGES * PAGE, at;
+	struct stack_where w;
+	int where;
+
+	where = p->stacks ? stack_area_find(p->stacks, va, &w) : STACK_OUTSIDE;
+	if (where == STACK_IN) {
+		stack_area_touched(p->stacks, va);
+		return 0;
+	}
+	if (where == STACK_GUARD && (w.flags & PAGER_STACK_OWNED)) {
+		return 1;
+	}
+	if (where == STACK_GUARD) {
+		printf("pager: stack overflow: fault at 0x%lx (rip 0x%lx) in "
+		       "the guard page below the stack whose end is 0x%lx, "
+		       "%lu bytes below it\n",
+		       (unsigned long)f->addr, (unsigned long)f->regs.rip,
+		       (unsigned long)w.bottom,
+		       (unsigned long)(w.bottom - f->addr));
+	} else {
+		printf("pager: fault at 0x%lx (rip 0x%lx) in a stack slot that "
+		       "holds no stack\n",
+		       (unsigned long)f->addr, (unsigned long)f->regs.rip);
+	}
+	return 1;
+}
+
+/*
+ * The slot table and the area's region, made at the first stack (and
+ * checked again after an unmap or import touched the area).
+ */
+static int stack_area_ready(struct cow_pager *p)
+{
+	const struct pager_region *r;
 	int err;
 
-	if (len == 0) {
-		return EXO_ERR_INVALID;
+	r = region_find(&p->regions, PAGER_STACKS_BASE);
+	if (p->stacks && r && r->start == PAGER_STACKS_BASE &&
+	    r->end == STACK_AREA_END && (r->flags & REGION_STACKS)) {
+		p->stack_region = 1;
+		return 0;
 	}
-	at = region_place(&p->regions, len + guard, PAGER_REGION_BASE,
-			  PLACE_TOP);
-	if (!at) {
-		return EXO_ERR_NO_MEMORY;
+	if (region_overlaps(&p->regions, PAGER_STACKS_BASE, STACK_AREA_END)) {
+		return EXO_ERR_EXISTS;
 	}
-	if (p->regions.n + 2 > REGION_MAX) {
+	if (p->regions.n == REGION_MAX) {
 		return EXO_ERR_LIMIT;
 	}
 	err = hook(p);
 	if (err) {
 		return err;
 	}
-	region_add(&p->regions, at, at + guard, PAGER_PROT_NONE, REGION_GUARD);
-	region_add(&p->regions, at + guard, at + guard + len, PAGER_PROT_RW,
-		   REGION_STACK);
-	*top = at + guard + len;
+	if (!p->stacks) {
+		err = map_anon(STACK_TABLE_VA,
+			       (sizeof(struct stack_area) + PAGE_MASK) / PAGE);
+		if (err) {
+			goto err_unmap;
+		}
+		p->stacks = (struct stack_area *)STACK_TABLE_VA;
+		stack_area_init(p->stacks);
+	}
+	err = region_add(&p->regions, PAGER_STACKS_BASE, STACK_AREA_END,
+			 PAGER_PROT_RW, REGION_STACKS);
+	p->stack_region = !err;
+	return err;
+
+err_unmap:
+	release(p, STACK_TABLE_VA,
+		(sizeof(struct stack_area) + PAGE_MASK) & ~PAGE_MASK);
+	return err;
+}
+
+static int cow_stack_alloc_flags(struct pager *pp, uint64_t max,
+				 uint32_t flags, uint64_t *top)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	struct stack_range stale;
+	long slot;
+	int err;
+
+	if (max == 0 || max > PAGER_STACK_MAX ||
+	    (flags & ~PAGER_STACK_FLAGS)) {
+		return EXO_ERR_INVALID;
+	}
+	if (!p->stack_region) {
+		err = stack_area_ready(p);
+		if (err) {
+			return err;
+		}
+	}
+	slot = stack_area_alloc(p->stacks, max, flags, top, &stale);
+	if (slot < 0) {
+		return (int)slot;
+	}
+	if (stale.lo < stale.hi) {
+		release(p, stale.lo, stale.hi - stale.lo);
+	}
+	return 0;
+}
+
+static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
+{
+	return cow_stack_alloc_flags(pp, max, 0, top);
+}
+
+static int cow_stack_free(struct pager *pp, uint64_t top)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	struct stack_range stale;
+	int err;
+
+	if (!p->stacks) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	err = stack_area_free(p->stacks, top, &stale);
+	if (err) {
+		return err;
+	}
+	if (stale.lo < stale.hi) {
+		release(p, stale.lo, stale.hi - stale.lo);
+		cow_orphans_reap(&kcow, NULL, &p->orphans);
+	}
 	return 0;
 }
 
@@ -1078,7 +1209,8 @@ static int64_t cow_export(struct pager *pp, void *buf, size_t len)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 
-	return pager_state_export(&p->regions, p->swap, p->limit, buf, len);
+	return pager_state_export(&p->regions, p->swap, p->limit, p->stacks,
+				  buf, len);
 }
 
 static int cow_import(struct pager *pp, const void *buf, size_t len)
@@ -1101,12 +1233,24 @@ static int cow_import(struct pager *pp, const void *buf, size_t len)
 			}
 		}
 	}
-	err = pager_state_import(&p->regions, p->swap, &p->limit, buf, len);
+	/* And state with stacks their slot table. */
+	if (pager_state_stacks(buf, len) && !p->stacks) {
+		err = map_anon(STACK_TABLE_VA, (sizeof(struct stack_area) +
+						PAGE_MASK) / PAGE);
+		if (err) {
+			return err;
+		}
+		p->stacks = (struct stack_area *)STACK_TABLE_VA;
+		stack_area_init(p->stacks);
+	}
+	p->stack_region = 0;
+	err = pager_state_import(&p->regions, p->swap, &p->limit, p->stacks,
+				 buf, len);
 	if (!err && p->limit) {
 		policy_reset(p->policy, p->limit);
-		if (!p->hooked) {
-			err = hook(p);
-		}
+	}
+	if (!err && (p->limit || (p->stacks && p->stacks->used))) {
+		err = hook(p);
 	}
 	return err;
 }
@@ -1133,6 +1277,8 @@ const struct pager_ops pager_cow_ops = {
 	.export_state = cow_export,
 	.import_state = cow_import,
 	.stats = cow_stats,
+	.stack_alloc_flags = cow_stack_alloc_flags,
+	.stack_free = cow_stack_free,
 };
 
 int pager_cow_start(const struct pager_ops *ops)

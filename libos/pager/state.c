@@ -34,9 +34,12 @@ long swap_map_find(const struct swap_map *m, uint64_t va)
 	return -1;
 }
 
+static void region_at(const uint8_t *in, uint32_t i, struct pager_region *r);
+
 int64_t pager_state_export(const struct region_table *t,
 			   const struct swap_map *swap, uint64_t limit,
-			   void *buf, size_t len)
+			   const struct stack_area *stacks, void *buf,
+			   size_t len)
 {
 	struct pager_state_header h = {
 		.magic = PAGER_STATE_MAGIC,
@@ -45,12 +48,15 @@ int64_t pager_state_export(const struct region_table *t,
 		.nregions = (uint32_t)t->n,
 		.nswap = swap ? (uint32_t)swap->n : 0,
 		.limit = limit,
+		.stacks = stacks ? stacks->used : 0,
 	};
 	size_t need = sizeof(h) + t->n * sizeof(t->r[0]) +
 		      h.nswap * sizeof(struct pager_state_swap);
+	size_t stack_bytes = h.stacks * sizeof(struct stack_slot);
 	uint8_t *out = buf, *at;
 
-	if (len < need) {
+	if (len < need || (h.stacks && len - need < sizeof(struct
+		pager_state_stacks) + stack_bytes)) {
 		return EXO_ERR_TOO_BIG;
 	}
 	at = out + sizeof(h);
@@ -66,7 +72,99 @@ int64_t pager_state_export(const struct region_table *t,
 	}
 	h.checksum = pager_checksum(out + sizeof(h), need - sizeof(h));
 	memcpy(out, &h, sizeof(h));
+	if (h.stacks) {
+		struct pager_state_stacks ss = {
+			.checksum = pager_checksum(stacks->slot, stack_bytes),
+			.nfree = stacks->nfree,
+		};
+
+		memcpy(at, &ss, sizeof(ss));
+		memcpy(at + sizeof(ss), stacks->slot, stack_bytes);
+		need += sizeof(ss) + stack_bytes;
+	}
 	return (int64_t)need;
+}
+
+uint32_t pager_state_stacks(const void *buf, size_t len)
+{
+	struct pager_state_header h;
+
+	if (len < sizeof(h)) {
+		return 0;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != PAGER_STATE_MAGIC || h.major != PAGER_STATE_MAJOR ||
+	    h.minor < 1) {
+		return 0;
+	}
+	return h.stacks;
+}
+
+/*
+ * Check the stacks section of @h's state at @in (@len bytes, the section
+ * at @at): sizes, checksum, each slot within its limits, and each held
+ * slot inside a REGION_STACKS region of the state.
+ */
+static int check_stacks(const struct pager_state_header *h, const uint8_t *in,
+			size_t len, size_t at)
+{
+	struct pager_state_stacks ss;
+	size_t bytes = h->stacks * sizeof(struct stack_slot);
+	uint32_t nfree = 0;
+
+	if (h->stacks > PAGER_STACK_SLOTS || len < at ||
+	    len - at < sizeof(ss) + bytes) {
+		return EXO_ERR_CORRUPT;
+	}
+	memcpy(&ss, in + at, sizeof(ss));
+	at += sizeof(ss);
+	if (pager_checksum(in + at, bytes) != ss.checksum) {
+		return EXO_ERR_CORRUPT;
+	}
+	for (uint32_t i = 0; i < h->stacks; i++) {
+		struct stack_slot s;
+		uint64_t top = pager_stack_top(i);
+		int inside = 0;
+
+		memcpy(&s, in + at + i * sizeof(s), sizeof(s));
+		if (s.pages > PAGER_STACK_MAX / EXO_PAGE_SIZE ||
+		    s.deep > PAGER_STACK_SLOT / EXO_PAGE_SIZE ||
+		    (s.flags & ~PAGER_STACK_FLAGS) || s.reserved) {
+			return EXO_ERR_CORRUPT;
+		}
+		if (!s.pages) {
+			nfree++;
+			continue;
+		}
+		for (uint32_t k = 0; k < h->nregions && !inside; k++) {
+			struct pager_region r;
+
+			region_at(in, k, &r);
+			inside = (r.flags & REGION_STACKS) &&
+				 r.start <= top - (uint64_t)s.pages *
+							 EXO_PAGE_SIZE &&
+				 r.end >= top;
+		}
+		if (!inside) {
+			return EXO_ERR_CORRUPT;
+		}
+	}
+	return nfree == ss.nfree ? 0 : EXO_ERR_CORRUPT;
+}
+
+/* Take the checked stacks section at @at into @a; free slots lowest first. */
+static void load_stacks(struct stack_area *a, uint32_t n, const uint8_t *in,
+			size_t at)
+{
+	stack_area_init(a);
+	memcpy(a->slot, in + at + sizeof(struct pager_state_stacks),
+	       n * sizeof(struct stack_slot));
+	a->used = n;
+	for (uint32_t i = n; i-- > 0;) {
+		if (!a->slot[i].pages) {
+			a->free[a->nfree++] = (uint16_t)i;
+		}
+	}
 }
 
 /* The @i-th region of the state at @in, and of the swap entries. */
@@ -77,7 +175,8 @@ static void region_at(const uint8_t *in, uint32_t i, struct pager_region *r)
 }
 
 int pager_state_import(struct region_table *t, struct swap_map *swap,
-		       uint64_t *limit, const void *buf, size_t len)
+		       uint64_t *limit, struct stack_area *stacks,
+		       const void *buf, size_t len)
 {
 	struct pager_state_header h;
 	const uint8_t *in = buf, *sw;
@@ -94,8 +193,11 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 	if (h.major != PAGER_STATE_MAJOR) {
 		return EXO_ERR_NOSYS;
 	}
+	if (h.minor < 1) {
+		h.stacks = 0; /* 1.0: reserved */
+	}
 	if (h.nregions > REGION_MAX || h.nswap > SWAP_SLOTS_MAX ||
-	    (h.nswap && !swap)) {
+	    (h.nswap && !swap) || (h.stacks && !stacks)) {
 		return EXO_ERR_CORRUPT;
 	}
 	need = sizeof(h) + h.nregions * sizeof(struct pager_region) +
@@ -137,7 +239,15 @@ int pager_state_import(struct region_table *t, struct swap_map *swap,
 			}
 		}
 	}
+	if (h.stacks && check_stacks(&h, in, len, need)) {
+		return EXO_ERR_CORRUPT;
+	}
 	/* Commit. */
+	if (h.stacks) {
+		load_stacks(stacks, h.stacks, in, need);
+	} else if (stacks) {
+		stack_area_init(stacks);
+	}
 	region_init(t);
 	for (uint32_t i = 0; i < h.nregions; i++) {
 		region_at(in, i, &t->r[i]);

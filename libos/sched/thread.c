@@ -17,10 +17,12 @@
  * thread that blocked inside a section gets it back when it runs again,
  * a preempted one had none.
  *
- * Stacks: slot i of [THREAD_STACKS_BASE, +THREAD_MAX * SLOT) holds a
- * stack at its top; everything below it in the slot is never mapped, so
- * an overflow faults there and the fault filter reports which thread
- * overflowed. Slots of joined threads keep their pages for the next.
+ * Stacks come from the pager's stack area (pager_stack_alloc_flags): each
+ * is at the top of its slot, backed page by page as it grows, and the
+ * rest of the slot below it is its guard. They are PAGER_STACK_OWNED: the
+ * pager hands a guard fault on without a word, and the fault filter here
+ * reports which thread overflowed. A joined thread's slot goes back to
+ * the pager, which keeps a few of its pages for the next thread.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,17 +33,15 @@
 #include <string.h>
 
 #include <exo/errors.h>
+#include <libos/pager.h>
 #include <libos/runtime.h>
 #include <libos/sched_impl.h>
 
-#define THREAD_STACKS_BASE 0x0000680000000000ul
-#define SLOT (16ul << 20)
 #define RFLAGS_IF 0x200ul
 #define STACK_OVERFLOW_EXIT 139 /* 128 + SIGSEGV, as a shell reports it */
 
-_Static_assert(THREAD_STACK_MAX + EXO_PAGE_SIZE <= SLOT, "guard below stack");
-_Static_assert(THREAD_STACKS_BASE + THREAD_MAX * SLOT <= 0x0000700000000000ul,
-	       "thread stacks stay in their region");
+_Static_assert(THREAD_STACK_MAX <= PAGER_STACK_MAX, "guard below stack");
+_Static_assert(THREAD_MAX <= PAGER_STACK_SLOTS, "a stack slot per thread");
 
 LIBOS_DEFAULT_USE(sched); /* sched.rr, rr.c */
 
@@ -69,13 +69,11 @@ static uint32_t tls_keys;
 static struct sched_obj sleep_obj = { .kind = SCHED_OBJ_SLEEP };
 
 /*
- * Stack slots: free ones (LIFO, so mapped ones are reused first). The
- * tables come from the heap when threads start, so that programs without
- * threads do not carry (and zero) them.
+ * The thread on each of the pager's stack slots, for the fault filter.
+ * From the heap when threads start, so that programs without threads do
+ * not carry (and zero) it.
  */
 static struct thread **slot_thread;
-static uint64_t *slot_mapped; /* bytes mapped at the top */
-static uint32_t *slot_free, nslot_free, slots_used;
 
 /*
  * The policy is served through a gated slot (<libos/module_slot.h>), set
@@ -346,20 +344,16 @@ static int on_preempt(struct exo_upcall_frame *f)
 
 static int on_fault(struct exo_upcall_frame *f)
 {
-	uint64_t slot, top;
+	long slot = pager_stack_slot(f->addr);
+	uint64_t top;
 	struct thread *t;
 
-	if (f->kind != EXO_UPCALL_FAULT || f->vector != 14 ||
-	    f->addr < THREAD_STACKS_BASE ||
-	    f->addr >= THREAD_STACKS_BASE + (uint64_t)THREAD_MAX * SLOT) {
+	if (f->kind != EXO_UPCALL_FAULT || f->vector != 14 || slot < 0 ||
+	    !slot_thread) {
 		return 0;
 	}
-	if (!slot_thread) {
-		return 0;
-	}
-	slot = (f->addr - THREAD_STACKS_BASE) / SLOT;
 	t = slot_thread[slot];
-	top = THREAD_STACKS_BASE + (slot + 1) * SLOT;
+	top = pager_stack_top(slot);
 	if (!t || f->addr >= top - t->stack_size) {
 		return 0;
 	}
@@ -433,14 +427,8 @@ static int start_slow(void)
 		return EXO_ERR_STATE;
 	}
 	if (!slot_thread) {
-		slot_thread = calloc(THREAD_MAX, sizeof(*slot_thread));
-		slot_mapped = calloc(THREAD_MAX, sizeof(*slot_mapped));
-		slot_free = calloc(THREAD_MAX, sizeof(*slot_free));
-		if (!slot_thread || !slot_mapped || !slot_free) {
-			free(slot_thread);
-			free(slot_mapped);
-			free(slot_free);
-			slot_thread = NULL;
+		slot_thread = calloc(PAGER_STACK_SLOTS, sizeof(*slot_thread));
+		if (!slot_thread) {
 			return EXO_ERR_NO_MEMORY;
 		}
 	}
@@ -481,44 +469,19 @@ static inline int start(void)
 	return start_slow();
 }
 
-/* Stacks. */
+/* Stacks: slots of the pager's stack area. */
 
-static int stack_get(uint64_t size, uint32_t *slot_out)
+static int stack_get(uint64_t size, uint64_t *top)
 {
-	uint32_t slot;
-	uint64_t top;
-	int err;
-
-	if (nslot_free) {
-		slot = slot_free[--nslot_free];
-	} else if (slots_used < THREAD_MAX) {
-		slot = slots_used++;
-	} else {
-		return EXO_ERR_LIMIT;
-	}
-	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
-	if (slot_mapped[slot] < size) {
-		err = map_anon(top - size,
-			       (size - slot_mapped[slot]) / EXO_PAGE_SIZE);
-		if (err) {
-			slot_free[nslot_free++] = slot;
-			return err;
-		}
-		slot_mapped[slot] = size;
-	}
-	*slot_out = slot;
-	return 0;
+	return pager_stack_alloc_flags(size, PAGER_STACK_OWNED, top);
 }
 
-static void slot_put(uint32_t slot)
+static void stack_put(struct thread *t)
 {
-	slot_thread[slot] = NULL;
-	slot_free[nslot_free++] = slot;
-}
+	uint64_t top = t->stack_base + t->stack_size;
 
-static uint32_t slot_of(const struct thread *t)
-{
-	return (uint32_t)((t->stack_base - THREAD_STACKS_BASE) / SLOT);
+	slot_thread[pager_stack_slot(top - 1)] = NULL;
+	pager_stack_free(top);
 }
 
 /* Threads. */
@@ -544,7 +507,6 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 {
 	uint64_t size = THREAD_STACK_DEFAULT, top;
 	struct thread *t;
-	uint32_t slot;
 	int err;
 
 	if (!fn) {
@@ -578,10 +540,12 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 		err = EXO_ERR_LIMIT;
 		goto err_free;
 	}
-	err = stack_get(size, &slot);
+	err = stack_get(size, &top);
 	if (err) {
 		goto err_free;
 	}
+	t->stack_size = size;
+	t->stack_base = top - size;
 	t->id = next_id++;
 	t->eff_prio = t->param.prio;
 	t->join_obj.kind = SCHED_OBJ_JOIN;
@@ -590,14 +554,7 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	if (err) {
 		goto err_put_stack;
 	}
-	/*
-	 * A reused slot may have more mapped than asked for: the stack is
-	 * all of it, so that the guard stays right below.
-	 */
-	top = THREAD_STACKS_BASE + (uint64_t)(slot + 1) * SLOT;
-	t->stack_size = slot_mapped[slot];
-	t->stack_base = top - t->stack_size;
-	slot_thread[slot] = t;
+	slot_thread[pager_stack_slot(t->stack_base)] = t;
 	t->fn = fn;
 	t->arg = arg;
 	/* As if thread_entry(t) had been called, in a section. */
@@ -622,7 +579,7 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 	return 0;
 
 err_put_stack:
-	slot_put(slot);
+	stack_put(t);
 err_free:
 	sched_preempt_enable();
 	free(t);
@@ -736,7 +693,7 @@ int thread_join(struct thread *t, void **ret)
 	if (t->all_next) {
 		t->all_next->all_prev = t->all_prev;
 	}
-	slot_put(slot_of(t));
+	stack_put(t);
 	nthreads--;
 	free(t);
 out:

@@ -294,6 +294,41 @@ static void stacks(void)
 	       "reported\n", (unsigned long)x.addr);
 }
 
+/* Many stacks cost one region entry; refusals; slots come back. */
+static void stack_slots(void)
+{
+	static uint64_t tops[200];
+	struct pager_stats st0, st;
+	uint64_t top;
+
+	pager_stats(&st0);
+	for (int i = 0; i < 200; i++) {
+		CHECK(pager_stack_alloc(8 * PAGE, &tops[i]) == 0, "stack %d", i);
+	}
+	pager_stats(&st);
+	CHECK(st.regions == st0.regions, "200 stacks, %lu more regions",
+	      (unsigned long)(st.regions - st0.regions));
+	CHECK(pager_stack_alloc(0, &top) == EXO_ERR_INVALID, "size 0");
+	CHECK(pager_stack_alloc(PAGER_STACK_MAX + 1, &top) == EXO_ERR_INVALID,
+	      "larger than a slot");
+	CHECK(pager_stack_alloc_flags(PAGE, 0x80, &top) == EXO_ERR_INVALID,
+	      "unknown flags");
+	CHECK(pager_stack_free(tops[5] - PAGE) == EXO_ERR_ALIGN, "not a top");
+	CHECK(pager_stack_free(0x200000000000ul) == EXO_ERR_NOT_FOUND,
+	      "outside the area");
+	CHECK(pager_stack_free(pager_stack_top(PAGER_STACK_SLOTS - 1)) ==
+		      EXO_ERR_NOT_FOUND, "a slot never handed out");
+	for (int i = 0; i < 200; i++) {
+		CHECK(pager_stack_free(tops[i]) == 0, "free %d", i);
+	}
+	CHECK(pager_stack_free(tops[0]) == EXO_ERR_NOT_FOUND, "freed twice");
+	/* The last freed comes back first. */
+	CHECK(pager_stack_alloc(PAGE, &top) == 0 && top == tops[199],
+	      "reuse");
+	CHECK(pager_stack_free(top) == 0, "free");
+	printf("pager: 200 stacks in one region entry, refusals, reuse: ok\n");
+}
+
 int main(void)
 {
 	CHECK(set_fault_handler(on_fault, NULL) == 0, "handler");
@@ -302,6 +337,7 @@ int main(void)
 	fork_heap();
 	nested();
 	stacks();
+	stack_slots();
 	printf("pager: all %d checks passed\n", checks);
 	return 0;
 }

@@ -37,11 +37,11 @@ static void test_round_trip(void **state)
 	int64_t len;
 
 	setup_state();
-	len = pager_state_export(&t, &s, 32, buf, sizeof(buf));
+	len = pager_state_export(&t, &s, 32, NULL, buf, sizeof(buf));
 	assert_int_equal(len, 32 + 5 * 24 + 2 * 16);
 	region_init(&t2);
 	memset(&s2, 0, sizeof(s2));
-	assert_int_equal(pager_state_import(&t2, &s2, &limit, buf, (size_t)len),
+	assert_int_equal(pager_state_import(&t2, &s2, &limit, NULL, buf, (size_t)len),
 			 0);
 	assert_int_equal(t2.n, t.n);
 	assert_memory_equal(t2.r, t.r, t.n * sizeof(t.r[0]));
@@ -56,7 +56,7 @@ static void test_round_trip(void **state)
 static void test_short_buffer(void **state)
 {
 	setup_state();
-	assert_int_equal(pager_state_export(&t, &s, 0, buf, 100),
+	assert_int_equal(pager_state_export(&t, &s, 0, NULL, buf, 100),
 			 EXO_ERR_TOO_BIG);
 }
 
@@ -67,13 +67,13 @@ static int64_t import_after(void (*damage)(uint8_t *b, int64_t len))
 	int err;
 
 	setup_state();
-	len = pager_state_export(&t, &s, 0, buf, sizeof(buf));
+	len = pager_state_export(&t, &s, 0, NULL, buf, sizeof(buf));
 	damage(buf, len);
 	region_init(&t2);
 	assert_int_equal(region_add(&t2, P(1000), P(1001), PAGER_PROT_R, 0),
 			 0);
 	memset(&s2, 0, sizeof(s2));
-	err = pager_state_import(&t2, &s2, &limit, buf, (size_t)len);
+	err = pager_state_import(&t2, &s2, &limit, NULL, buf, (size_t)len);
 	if (err) {
 		/* A refused import leaves everything as it was. */
 		assert_int_equal(t2.n, 1);
@@ -155,9 +155,9 @@ static void test_truncated(void **state)
 	int64_t len;
 
 	setup_state();
-	len = pager_state_export(&t, &s, 0, buf, sizeof(buf));
+	len = pager_state_export(&t, &s, 0, NULL, buf, sizeof(buf));
 	for (int64_t cut = 0; cut < len; cut += 7) {
-		assert_int_equal(pager_state_import(&t2, &s2, &limit, buf,
+		assert_int_equal(pager_state_import(&t2, &s2, &limit, NULL, buf,
 						    (size_t)cut),
 				 EXO_ERR_CORRUPT);
 	}
