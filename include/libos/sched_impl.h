@@ -257,6 +257,8 @@ struct sched_set {
 
 /* Make room for one more. Return: 0 or EXO_ERR_NO_MEMORY. */
 int sched_set_reserve(struct sched_set *set);
+/* Make room for @want in all. Return: 0 or EXO_ERR_NO_MEMORY. */
+int sched_set_grow(struct sched_set *set, uint32_t want);
 /* Add @t (room reserved), and remove it. */
 void sched_set_add(struct sched_set *set, struct thread *t);
 void sched_set_remove(struct sched_set *set, struct thread *t);
@@ -323,6 +325,15 @@ void sched_state_apply(struct thread *t, const struct sched_thread_rec *r);
  */
 int sched_state_import(struct sched *s, const struct sched_state *st,
 		       sched_resolve_fn resolve, void *ctx, uint64_t now);
+
+/*
+ * sched_state_room - how many threads an import of @st will attach, for
+ * an import op to make room in its arrays once (sched_set_grow,
+ * sched_heap_reserve) before sched_state_import attaches them one by
+ * one: st->count, or 0 when @st is not a state it could take (it is then
+ * refused anyway). Reads only the header; checks nothing else.
+ */
+uint32_t sched_state_room(const struct sched_state *st);
 
 /* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64 by words). */
 uint64_t sched_state_sum(const void *p, size_t n);

@@ -883,6 +883,146 @@ static void test_state_refusals(void **state)
 	free(a);
 }
 
+/* FNV-1a 64 by little-endian words, spelled out byte by byte. */
+static uint64_t ref_sum(const uint8_t *b, size_t n)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		for (size_t j = 0; j < 8 && i + j < n; j++) {
+			w |= (uint64_t)b[i + j] << (8 * j);
+		}
+		x = (x ^ w) * 0x100000001b3ull;
+	}
+	return x;
+}
+
+/*
+ * The checksum is the format's: word at a time from any alignment and
+ * length equals the definition; any flipped bit of a state's records is
+ * caught by import.
+ */
+static void test_state_sum(void **state)
+{
+	uint8_t buf[160];
+	size_t size = sched_state_size(POP);
+	struct sched_state *a = malloc(size);
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_stride_new();
+	uint8_t *rec = (uint8_t *)a->rec;
+	uint64_t seed = 88172645463325252ull;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		buf[i] = (uint8_t)seed;
+	}
+	assert_int_equal(sched_state_sum(buf, 0), 0xcbf29ce484222325ull);
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			assert_int_equal(sched_state_sum(buf + off, n),
+					 ref_sum(buf + off, n));
+		}
+	}
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_true(sched_export_state(x, a, size, 0) > 0);
+	drain(x);
+	assert_int_equal(a->checksum,
+			 ref_sum(rec, a->count * sizeof(a->rec[0])));
+	for (size_t i = 0; i < a->count * sizeof(a->rec[0]); i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			rec[i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(sched_state_check(a),
+					 EXO_ERR_CORRUPT);
+			rec[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	assert_int_equal(sched_import_state(y, a, resolve, NULL, 0), 0);
+	drain(y);
+	sched_rr_delete(x);
+	sched_stride_delete(y);
+	free(a);
+}
+
+/*
+ * Queue positions as an importer may find them: numbered 0..n-1 in any
+ * record order (placed directly), repeated, or out of range (a stable
+ * sort): rr then runs them in exactly that order.
+ */
+static void test_state_queue_positions(void **state)
+{
+	size_t size = sched_state_size(POP);
+	struct sched_state *a = malloc(size);
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_rr_new();
+
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_true(sched_export_state(x, a, size, 0) > 0);
+	drain(x);
+	for (int kind = 0; kind < 3; kind++) {
+		uint32_t expect[POP], n = 0, q = 0;
+		struct thread *t;
+
+		/* Runnable records, numbered in record order. */
+		for (uint32_t i = 0; i < a->count; i++) {
+			if (a->rec[i].state == SCHED_T_RUNNABLE) {
+				q++;
+			}
+		}
+		for (uint32_t i = 0, k = 0; i < a->count; i++) {
+			struct sched_thread_rec *r = &a->rec[i];
+
+			if (r->state != SCHED_T_RUNNABLE) {
+				continue;
+			}
+			if (kind == 0) {
+				r->queue_pos = q - 1 - k; /* reversed */
+				expect[q - 1 - k] = r->id;
+			} else if (kind == 1) {
+				r->queue_pos = k % 2; /* two classes, stable */
+			} else {
+				r->queue_pos = 1000000 - k * 1000; /* sparse */
+				expect[q - 1 - k] = r->id;
+			}
+			k++;
+		}
+		if (kind == 1) {
+			for (int cls = 0; cls < 2; cls++) {
+				for (uint32_t i = 0; i < a->count; i++) {
+					if (a->rec[i].state ==
+						    SCHED_T_RUNNABLE &&
+					    a->rec[i].queue_pos ==
+						    (uint32_t)cls) {
+						expect[n++] = a->rec[i].id;
+					}
+				}
+			}
+			n = 0;
+		}
+		a->checksum = sched_state_sum(a->rec,
+					      a->count * sizeof(a->rec[0]));
+		assert_int_equal(sched_import_state(y, a, resolve, NULL, 0),
+				 0);
+		while ((t = sched_pick_next(y, 0))) {
+			assert_true(n < q);
+			assert_int_equal(t->id, expect[n]);
+			n++;
+		}
+		assert_int_equal(n, q);
+		drain(y);
+	}
+	sched_rr_delete(x);
+	sched_rr_delete(y);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +1039,8 @@ int main(void)
 		cmocka_unit_test(test_module_entry_points),
 		cmocka_unit_test(test_state_order),
 		cmocka_unit_test(test_state_refusals),
+		cmocka_unit_test(test_state_sum),
+		cmocka_unit_test(test_state_queue_positions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
