@@ -460,8 +460,10 @@ static uint64_t ref_sum(const uint8_t *b, size_t n)
 	return x;
 }
 
-/* The frame's checksum, word at a time, is its definition at any length
- * and alignment, and a blob whose payload has any bit flipped is refused. */
+/*
+ * The frame's checksum, word at a time, is its definition at any length
+ * and alignment, and a blob whose payload has any bit flipped is refused.
+ */
 static void test_state_checksum(void **state)
 {
 	uint8_t buf[160];
@@ -492,9 +494,9 @@ static void test_state_checksum(void **state)
 	for (size_t i = 0; i < 75; i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			blob[sizeof(*h) + i] ^= (uint8_t)(1u << bit);
-			assert_int_equal(module_state_check(blob,
-							    sizeof(*h) + 75),
-					 EXO_ERR_CORRUPT);
+			assert_int_equal(
+				module_state_check(blob, sizeof(*h) + 75),
+				EXO_ERR_CORRUPT);
 			blob[sizeof(*h) + i] ^= (uint8_t)(1u << bit);
 		}
 	}
