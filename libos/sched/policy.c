@@ -300,6 +300,18 @@ uint64_t sched_state_sum(const void *p, size_t n)
 	return x;
 }
 
+/*
+ * The state the module entry points are moving in module state format 2
+ * (framed): sched_module_export sets framed_out to the buffer it hands
+ * to the policy's export op, sched_module_import sets framed_in to the
+ * state whose frame the module framework has checked. Each is taken (and
+ * cleared) by the one sched_state_write or sched_state_check of that
+ * buffer, and cleared again by the entry point when the op returns. Any
+ * other buffer is a state on its own: summed when written, and its sum
+ * checked (a framed one refused) when read.
+ */
+static const void *framed_out, *framed_in;
+
 /* Every field of the record written (no padding): no memset first. */
 static void rec_fill(struct sched_thread_rec *r, const struct thread *t,
 		     uint32_t qpos)
@@ -331,15 +343,18 @@ int64_t sched_state_write(const struct sched_set *set, const char *name,
 			  struct sched_state *buf, size_t cap, uint64_t now)
 {
 	size_t size = sched_state_size(set->n);
+	bool framed = buf == framed_out;
 
 	if (cap < size) {
 		return EXO_ERR_TOO_BIG;
 	}
+	framed_out = NULL;
 	memset(buf, 0, sizeof(*buf));
 	buf->magic = SCHED_STATE_MAGIC;
 	buf->version = SCHED_STATE_VERSION;
 	buf->count = set->n;
 	buf->record_size = sizeof(struct sched_thread_rec);
+	buf->flags = framed ? SCHED_STATE_F_FRAMED : 0;
 	strncpy(buf->policy, name, SCHED_POLICY_NAME - 1);
 	buf->now = now;
 	for (uint32_t i = 0; i < set->n; i++) {
@@ -349,7 +364,10 @@ int64_t sched_state_write(const struct sched_set *set, const char *name,
 			 t->state == SCHED_T_RUNNABLE ? t->q_rank
 						      : SCHED_QPOS_NONE);
 	}
-	buf->checksum = sched_state_sum(buf->rec, set->n * sizeof(buf->rec[0]));
+	/* A framed state is summed once, by its frame. */
+	buf->checksum = framed ? 0
+			       : sched_state_sum(buf->rec,
+						 set->n * sizeof(buf->rec[0]));
 	return (int64_t)size;
 }
 
@@ -365,6 +383,13 @@ int sched_state_check(const struct sched_state *st)
 	if (st->record_size < sizeof(struct sched_thread_rec) ||
 	    st->count > THREAD_MAX) {
 		return EXO_ERR_CORRUPT;
+	}
+	if (st->flags & SCHED_STATE_F_FRAMED) {
+		/* Only inside the frame just checked, and without a sum. */
+		bool inside = st == framed_in && st->checksum == 0;
+
+		framed_in = NULL;
+		return inside ? 0 : EXO_ERR_CORRUPT;
 	}
 	if (sched_state_sum(st->rec, (size_t)st->count * st->record_size) !=
 	    st->checksum) {
@@ -531,8 +556,9 @@ int64_t sched_module_export(void *self, uint16_t version, void *buf,
 	struct sched *s = self;
 	struct sched_stats st;
 	size_t need;
+	int64_t n;
 
-	if (version != SCHED_MODULE_STATE) {
+	if (version < SCHED_MODULE_STATE_MIN || version > SCHED_MODULE_STATE) {
 		return EXO_ERR_NOSYS;
 	}
 	if (!sched_module_host) {
@@ -546,7 +572,10 @@ int64_t sched_module_export(void *self, uint16_t version, void *buf,
 	if (cap < need) {
 		return EXO_ERR_TOO_BIG;
 	}
-	return sched_export_state(s, buf, cap, sched_module_host->now());
+	framed_out = version >= 2 ? buf : NULL;
+	n = sched_export_state(s, buf, cap, sched_module_host->now());
+	framed_out = NULL;
+	return n;
 }
 
 int sched_module_import(void *self, uint16_t version, const void *buf,
@@ -554,8 +583,9 @@ int sched_module_import(void *self, uint16_t version, const void *buf,
 {
 	struct sched *s = self;
 	const struct sched_state *st = buf;
+	int err;
 
-	if (version != SCHED_MODULE_STATE) {
+	if (version < SCHED_MODULE_STATE_MIN || version > SCHED_MODULE_STATE) {
 		return EXO_ERR_NOSYS;
 	}
 	if (!sched_module_host) {
@@ -566,10 +596,17 @@ int sched_module_import(void *self, uint16_t version, const void *buf,
 	     (len - sizeof(*st)) / st->record_size < st->count)) {
 		return EXO_ERR_INVALID;
 	}
+	/* Format 2 is framed, format 1 a state on its own. */
+	if (!(st->flags & SCHED_STATE_F_FRAMED) != (version < 2)) {
+		return EXO_ERR_INVALID;
+	}
 	s->ops->forget(s);
-	return sched_import_state(s, st, sched_module_host->resolve,
-				  sched_module_host->ctx,
-				  sched_module_host->now());
+	framed_in = version >= 2 ? buf : NULL;
+	err = sched_import_state(s, st, sched_module_host->resolve,
+				 sched_module_host->ctx,
+				 sched_module_host->now());
+	framed_in = NULL;
+	return err;
 }
 
 void sched_module_fini(void *self)

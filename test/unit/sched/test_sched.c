@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <exo/errors.h>
+#include <libos/module_loader.h>
 #include <libos/sched_impl.h>
 #include <sched/policies.h>
 
@@ -675,70 +676,75 @@ static void test_module_entry_points(void **state)
 	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
 
 	sched_module_host = &fake_host;
-	for (size_t from = 0; from < NKINDS; from++) {
-		for (size_t to = 0; to < NKINDS; to++) {
-			struct sched *x = kinds[from].make();
-			struct sched *y = kinds[to].make();
-			int64_t need, got;
-			struct sched_state *a, *b, *c;
-			struct sched_stats st;
+	for (uint16_t v = SCHED_MODULE_STATE_MIN; v <= SCHED_MODULE_STATE;
+	     v++) {
+		for (size_t from = 0; from < NKINDS; from++) {
+			for (size_t to = 0; to < NKINDS; to++) {
+				struct sched *x = kinds[from].make();
+				struct sched *y = kinds[to].make();
+				int64_t need, got;
+				struct sched_state *a, *b, *c;
+				struct sched_stats st;
 
-			populate(&mutex);
-			place_states(x, &sleep);
-			need = sched_module_export(x, SCHED_MODULE_STATE, NULL,
-						   0);
-			assert_int_equal(need, (int64_t)sched_state_size(POP));
-			assert_int_equal(sched_module_export(x, 9, NULL, 0),
-					 EXO_ERR_NOSYS);
-			a = malloc(need);
-			b = malloc(need);
-			c = malloc(need);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, a,
-						 (uint64_t)need - 1),
-					 EXO_ERR_TOO_BIG);
-			got = sched_module_export(x, SCHED_MODULE_STATE, a,
-						  (uint64_t)need);
-			assert_int_equal(got, need);
-			/* y takes the threads; x is not told (a swap). */
-			assert_int_equal(sched_module_import(y,
-							     SCHED_MODULE_STATE,
-							     a, 10),
-					 EXO_ERR_INVALID);
-			assert_int_equal(sched_module_import(y, 2, a,
-							     (uint64_t)got),
-					 EXO_ERR_NOSYS);
-			assert_int_equal(sched_module_import(y,
-							     SCHED_MODULE_STATE,
-							     a, (uint64_t)got),
-					 0);
-			sched_stats(y, &st);
-			assert_int_equal(st.threads, POP);
-			assert_int_equal(sched_module_export(
-						 y, SCHED_MODULE_STATE, b,
-						 (uint64_t)need),
-					 need);
-			same_threads(a, b);
-			/* Rollback: x, stale, forgets and takes y's state. */
-			assert_int_equal(sched_module_import(x,
-							     SCHED_MODULE_STATE,
-							     b, (uint64_t)need),
-					 0);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, c,
-						 (uint64_t)need),
-					 need);
-			same_threads(a, c);
-			sched_module_fini(y);
-			sched_stats(y, &st);
-			assert_int_equal(st.threads, 0);
-			assert_int_equal(st.runnable, 0);
-			drain(x);
-			kinds[from].drop(x);
-			kinds[to].drop(y);
-			free(a);
-			free(b);
-			free(c);
+				populate(&mutex);
+				place_states(x, &sleep);
+				need = sched_module_export(x, v, NULL, 0);
+				assert_int_equal(
+					need, (int64_t)sched_state_size(POP));
+				assert_int_equal(
+					sched_module_export(x, 9, NULL, 0),
+					EXO_ERR_NOSYS);
+				a = malloc(need);
+				b = malloc(need);
+				c = malloc(need);
+				assert_int_equal(
+					sched_module_export(x, v, a,
+							    (uint64_t)need - 1),
+					EXO_ERR_TOO_BIG);
+				got = sched_module_export(x, v, a,
+							  (uint64_t)need);
+				assert_int_equal(got, need);
+				/* y takes the threads; x is not told (a swap). */
+				assert_int_equal(
+					sched_module_import(y, v, a, 10),
+					EXO_ERR_INVALID);
+				assert_int_equal(sched_module_import(
+							 y,
+							 SCHED_MODULE_STATE + 1,
+							 a, (uint64_t)got),
+						 EXO_ERR_NOSYS);
+				assert_int_equal(
+					sched_module_import(y, v, a,
+							    (uint64_t)got),
+					0);
+				sched_stats(y, &st);
+				assert_int_equal(st.threads, POP);
+				assert_int_equal(
+					sched_module_export(y, v, b,
+							    (uint64_t)need),
+					need);
+				same_threads(a, b);
+				/* Rollback: x, stale, forgets and takes y's state. */
+				assert_int_equal(
+					sched_module_import(x, v, b,
+							    (uint64_t)need),
+					0);
+				assert_int_equal(
+					sched_module_export(x, v, c,
+							    (uint64_t)need),
+					need);
+				same_threads(a, c);
+				sched_module_fini(y);
+				sched_stats(y, &st);
+				assert_int_equal(st.threads, 0);
+				assert_int_equal(st.runnable, 0);
+				drain(x);
+				kinds[from].drop(x);
+				kinds[to].drop(y);
+				free(a);
+				free(b);
+				free(c);
+			}
 		}
 	}
 	sched_module_host = NULL;
@@ -937,8 +943,7 @@ static void test_state_sum(void **state)
 	for (size_t i = 0; i < a->count * sizeof(a->rec[0]); i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			rec[i] ^= (uint8_t)(1u << bit);
-			assert_int_equal(sched_state_check(a),
-					 EXO_ERR_CORRUPT);
+			assert_int_equal(sched_state_check(a), EXO_ERR_CORRUPT);
 			rec[i] ^= (uint8_t)(1u << bit);
 		}
 	}
@@ -1006,10 +1011,9 @@ static void test_state_queue_positions(void **state)
 			}
 			n = 0;
 		}
-		a->checksum = sched_state_sum(a->rec,
-					      a->count * sizeof(a->rec[0]));
-		assert_int_equal(sched_import_state(y, a, resolve, NULL, 0),
-				 0);
+		a->checksum =
+			sched_state_sum(a->rec, a->count * sizeof(a->rec[0]));
+		assert_int_equal(sched_import_state(y, a, resolve, NULL, 0), 0);
 		while ((t = sched_pick_next(y, 0))) {
 			assert_true(n < q);
 			assert_int_equal(t->id, expect[n]);
@@ -1021,6 +1025,97 @@ static void test_state_queue_positions(void **state)
 	sched_rr_delete(x);
 	sched_rr_delete(y);
 	free(a);
+}
+
+/*
+ * Module state formats 1 and 2: 1 carries the format's own checksum, 2 is
+ * framed and carries none. A framed state is taken only through
+ * sched_module_import in format 2 (and only as the one being imported);
+ * elsewhere it is refused and nothing changes. Its frame's checksum
+ * catches a flipped bit anywhere in it, header included.
+ */
+static void test_module_formats(void **state)
+{
+	size_t size = sched_state_size(POP);
+	size_t hdr = sizeof(struct module_state_hdr);
+	struct sched_state *one = malloc(size), *two = malloc(size), *st;
+	uint8_t *blob = malloc(hdr + size);
+	struct module_state_hdr *h = (struct module_state_hdr *)blob;
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_stride_new();
+	struct sched_stats ss;
+
+	sched_module_host = &fake_host;
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_int_equal(sched_module_export(x, 1, one, size), (int64_t)size);
+	assert_int_equal(sched_module_export(x, 2, two, size), (int64_t)size);
+	assert_int_equal(one->version, SCHED_STATE_VERSION);
+	assert_int_equal(one->flags, 0);
+	assert_int_equal(one->checksum,
+			 sched_state_sum(one->rec, POP * sizeof(one->rec[0])));
+	assert_int_equal(two->flags, SCHED_STATE_F_FRAMED);
+	assert_int_equal(two->checksum, 0);
+	assert_memory_equal(one->rec, two->rec, POP * sizeof(one->rec[0]));
+	/* A state written outside the entry points is summed. */
+	assert_int_equal(sched_export_state(x, two, size, 3000), (int64_t)size);
+	assert_int_equal(two->flags, 0);
+	assert_int_equal(two->checksum, one->checksum);
+	assert_int_equal(sched_module_export(x, 2, two, size), (int64_t)size);
+	drain(x);
+
+	/* Each format only as itself; nothing is taken or forgotten. */
+	assert_int_equal(sched_module_import(y, 1, two, size), EXO_ERR_INVALID);
+	assert_int_equal(sched_module_import(y, 2, one, size), EXO_ERR_INVALID);
+	assert_int_equal(sched_import_state(y, two, resolve, NULL, 0),
+			 EXO_ERR_CORRUPT);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, 0);
+	/* A framed state with a checksum is not one this code wrote. */
+	two->checksum = 1;
+	assert_int_equal(sched_module_import(y, 2, two, size), EXO_ERR_CORRUPT);
+	two->checksum = 0;
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, 0);
+
+	/* Framed as the module framework does: any flipped bit is caught. */
+	h->magic = MODULE_STATE_MAGIC;
+	h->version = 2;
+	h->reserved = 0;
+	h->length = size;
+	memcpy(blob + hdr, two, size);
+	h->checksum = module_state_checksum(blob + hdr, size);
+	assert_int_equal(module_state_check(blob, hdr + size), 0);
+	for (size_t i = 0; i < size; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			blob[hdr + i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(module_state_check(blob, hdr + size),
+					 EXO_ERR_CORRUPT);
+			blob[hdr + i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	st = (struct sched_state *)(blob + hdr);
+	assert_int_equal(sched_module_import(y, 2, st, size), 0);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, POP);
+	assert_int_equal(ss.runnable, POP - 4);
+	drain(y);
+
+	/* Format 1, and a 2.0 state (no flags yet), are still taken. */
+	assert_int_equal(sched_module_import(y, 1, one, size), 0);
+	drain(y);
+	one->version = 0x00020000u;
+	assert_int_equal(sched_module_import(y, 1, one, size), 0);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, POP);
+	drain(y);
+	sched_module_host = NULL;
+	sched_rr_delete(x);
+	sched_stride_delete(y);
+	free(one);
+	free(two);
+	free(blob);
 }
 
 int main(void)
@@ -1041,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_state_refusals),
 		cmocka_unit_test(test_state_sum),
 		cmocka_unit_test(test_state_queue_positions),
+		cmocka_unit_test(test_module_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
