@@ -89,9 +89,10 @@ struct thread {
 #define THREAD_F_MISSED 0x2u /* sched.edf: this job missed its deadline */
 
 /*
- * The state format, version 2: a header, then one record per thread, all
- * little-endian, fixed width. Clocks are absolute ticks of the exporting
- * program (the importer runs in the same program, so they stay valid).
+ * The state format, version 2.1: a header, then one record per thread,
+ * all little-endian, fixed width. Clocks are absolute ticks of the
+ * exporting program (the importer runs in the same program, so they stay
+ * valid).
  *
  *	magic	SCHED_STATE_MAGIC
  *	version	SCHED_STATE_VERSION; an importer refuses a major it does not
@@ -99,11 +100,21 @@ struct thread {
  *		knows of a newer minor (record_size says how far to skip)
  *	count	records that follow
  *	record_size  sizeof(struct sched_thread_rec) of the exporter
+ *	flags	SCHED_STATE_F_* (2.1; 0 in 2.0)
  *	policy	name of the exporting policy (NUL-padded)
  *	now	the exporter's clock at export
  *	checksum  FNV-1a (64-bit) over the records, count * record_size bytes,
  *		taken as little-endian 64-bit words (the last one padded
- *		with zeros); version 1 took them byte by byte
+ *		with zeros); version 1 took them byte by byte. 0 in a
+ *		framed state.
+ *
+ * A framed state (SCHED_STATE_F_FRAMED) is one that travels only inside
+ * a module state frame (struct module_state_hdr, module state format 2 of
+ * the policies: SCHED_MODULE_STATE), whose checksum covers every byte of
+ * it, header and records: the format's own checksum would sum the records
+ * a second time, so it is left out. Only sched_module_import, for a
+ * frame the module framework has checked, takes a framed state; anywhere
+ * else it is refused as corrupt.
  *
  * Record: id, state (SCHED_T_*; RUNNING is the thread that was on the
  * CPU), blocked_on (object kind and id, 0 if none), queue_pos (0 is the
@@ -112,9 +123,10 @@ struct thread {
  * wake_at, runtime.
  */
 #define SCHED_STATE_MAGIC 0x54534843534f5841ull /* "AXOSCHST" */
-#define SCHED_STATE_VERSION 0x00020000u /* 2.0 */
+#define SCHED_STATE_VERSION 0x00020001u /* 2.1 */
 #define SCHED_STATE_MAJOR(v) ((v) >> 16)
 #define SCHED_QPOS_NONE 0xffffffffu
+#define SCHED_STATE_F_FRAMED 0x1u /* guarded by its module frame, no sum */
 
 struct sched_thread_rec {
 	uint32_t id;
@@ -148,7 +160,7 @@ struct sched_state {
 	uint32_t version;
 	uint32_t count;
 	uint32_t record_size;
-	uint32_t reserved;
+	uint32_t flags; /* SCHED_STATE_F_* */
 	char policy[SCHED_POLICY_NAME];
 	uint64_t now;
 	uint64_t checksum;
@@ -190,7 +202,7 @@ static inline size_t sched_state_size(size_t threads)
 		.priority = (prio_),                                           \
 		.impl_major = 1,                                               \
 		.state_version = SCHED_MODULE_STATE,                           \
-		.state_min = SCHED_MODULE_STATE,                               \
+		.state_min = SCHED_MODULE_STATE_MIN,                           \
 		.export_state = sched_module_export,                           \
 		.import_state = sched_module_import,                           \
 		.fini = sched_module_fini,                                     \
@@ -234,18 +246,26 @@ static inline size_t sched_state_size(size_t threads)
 /*
  * The module entry points every policy shares (SCHED_IMPL sets them), so
  * that a gated slot can swap, roll back and restore it (struct
- * module_desc in <libos/module.h>). State format SCHED_MODULE_STATE (1)
- * is struct sched_state, version 1.x. They work through the policy's own
- * ops:
+ * module_desc in <libos/module.h>). Module state formats: 1 is a
+ * struct sched_state 2.x with its own checksum; 2 (SCHED_MODULE_STATE,
+ * the newest) is a framed struct sched_state 2.1 (SCHED_STATE_F_FRAMED,
+ * no checksum of its own: the frame's covers it). They work through the
+ * policy's own ops:
  * - sched_module_export: export_state into @buf (with @buf NULL and @cap
- *   0, the length needed). Return: bytes, EXO_ERR_TOO_BIG, EXO_ERR_NOSYS.
+ *   0, the length needed). Return: bytes, EXO_ERR_TOO_BIG, EXO_ERR_NOSYS
+ *   (a format other than 1 and 2).
  * - sched_module_import: forget whatever the instance held (an instance
  *   that served before and was rolled back to), then import_state with
- *   the machinery's resolver and clock (sched_module_host). Return: as
- *   import_state; EXO_ERR_STATE when no machinery is set.
+ *   the machinery's resolver and clock (sched_module_host). Format 2
+ *   must be framed and 1 must not (else EXO_ERR_INVALID, nothing
+ *   forgotten); a framed state is taken without a sum of its own, as the
+ *   module framework checked its frame before the call. Return: as
+ *   import_state; EXO_ERR_NOSYS (another format), EXO_ERR_STATE when no
+ *   machinery is set.
  * - sched_module_fini: forget.
  */
-#define SCHED_MODULE_STATE 1
+#define SCHED_MODULE_STATE 2
+#define SCHED_MODULE_STATE_MIN 1
 int64_t sched_module_export(void *self, uint16_t version, void *buf,
 			    uint64_t cap);
 int sched_module_import(void *self, uint16_t version, const void *buf,
@@ -316,6 +336,8 @@ struct sched_set {
 
 /* Make room for one more. Return: 0 or EXO_ERR_NO_MEMORY. */
 int sched_set_reserve(struct sched_set *set);
+/* Make room for @want in all. Return: 0 or EXO_ERR_NO_MEMORY. */
+int sched_set_grow(struct sched_set *set, uint32_t want);
 /* Add @t (room reserved), and remove it. */
 void sched_set_add(struct sched_set *set, struct thread *t);
 void sched_set_remove(struct sched_set *set, struct thread *t);
@@ -346,7 +368,9 @@ void sched_heap_free(struct sched_heap *h);
  * sched_state_write - export helper: write the header (policy @name, @now)
  * and one record per thread of @set into @buf (@cap bytes). A queued
  * thread's position is its q_rank, which the policy sets first (it knows
- * its own order). Return: bytes written, or EXO_ERR_TOO_BIG.
+ * its own order). The state is framed, without a checksum, when @buf is
+ * the one sched_module_export is filling in module state format 2; else
+ * summed. Return: bytes written, or EXO_ERR_TOO_BIG.
  */
 int64_t sched_state_write(const struct sched_set *set, const char *name,
 			  struct sched_state *buf, size_t cap, uint64_t now);
@@ -362,7 +386,8 @@ void sched_rank_by(struct thread **v, uint32_t n,
 
 /*
  * sched_state_check - is @st a state this code can read? Return: 0, or
- * EXO_ERR_CORRUPT (magic, size or checksum wrong), EXO_ERR_NOSYS
+ * EXO_ERR_CORRUPT (magic, size or checksum wrong, or a framed state
+ * outside the frame sched_module_import is taking), EXO_ERR_NOSYS
  * (another major version).
  */
 int sched_state_check(const struct sched_state *st);
@@ -382,6 +407,15 @@ void sched_state_apply(struct thread *t, const struct sched_thread_rec *r);
  */
 int sched_state_import(struct sched *s, const struct sched_state *st,
 		       sched_resolve_fn resolve, void *ctx, uint64_t now);
+
+/*
+ * sched_state_room - how many threads an import of @st will attach, for
+ * an import op to make room in its arrays once (sched_set_grow,
+ * sched_heap_reserve) before sched_state_import attaches them one by
+ * one: st->count, or 0 when @st is not a state it could take (it is then
+ * refused anyway). Reads only the header; checks nothing else.
+ */
+uint32_t sched_state_room(const struct sched_state *st);
 
 /* sched_state_sum - the checksum of @n bytes at @p (FNV-1a 64 by words). */
 uint64_t sched_state_sum(const void *p, size_t n);

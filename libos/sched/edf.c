@@ -399,7 +399,17 @@ static int64_t edf_export(struct sched *s, struct sched_state *buf, size_t cap,
 static int edf_import(struct sched *s, const struct sched_state *st,
 		      sched_resolve_fn resolve, void *ctx, uint64_t now)
 {
-	return sched_state_import(s, st, resolve, ctx, now);
+	struct edf *e = edf_of(s);
+	uint32_t want = e->all.n + sched_state_room(st);
+	int err = sched_set_grow(&e->all, want);
+
+	if (!err) {
+		err = sched_heap_reserve(&e->ready, want);
+	}
+	if (!err) {
+		err = sched_heap_reserve(&e->pending, want);
+	}
+	return err ? err : sched_state_import(s, st, resolve, ctx, now);
 }
 
 /* Let go of every thread without touching a descriptor. */

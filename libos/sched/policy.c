@@ -75,22 +75,35 @@ bool sched_preempts_never(struct sched *s, const struct thread *cur,
 
 /* Set of attached threads. */
 
-int sched_set_reserve(struct sched_set *set)
+int sched_set_grow(struct sched_set *set, uint32_t want)
 {
-	uint32_t cap;
 	struct thread **v;
 
-	if (set->n < set->cap) {
+	if (want <= set->cap) {
 		return 0;
 	}
-	cap = set->cap ? set->cap * 2 : 16;
-	v = realloc(set->v, cap * sizeof(*v));
+	v = realloc(set->v, want * sizeof(*v));
 	if (!v) {
 		return EXO_ERR_NO_MEMORY;
 	}
 	set->v = v;
-	set->cap = cap;
+	set->cap = want;
 	return 0;
+}
+
+int sched_set_reserve(struct sched_set *set)
+{
+	if (set->n < set->cap) {
+		return 0;
+	}
+	return sched_set_grow(set, set->cap ? set->cap * 2 : 16);
+}
+
+uint32_t sched_state_room(const struct sched_state *st)
+{
+	return st->magic == SCHED_STATE_MAGIC && st->count <= THREAD_MAX
+		       ? st->count
+		       : 0;
 }
 
 void sched_set_add(struct sched_set *set, struct thread *t)
@@ -252,36 +265,63 @@ void sched_rank_by(struct thread **v, uint32_t n,
 
 /* The state format. */
 
+/* A 64-bit load from any address (x86-64: little-endian, unaligned). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) sum_word;
+
 uint64_t sched_state_sum(const void *p, size_t n)
 {
-	const uint8_t *b = p;
+	const unsigned char *b = p;
+	const uint64_t prime = 0x100000001b3ull;
 	uint64_t x = 0xcbf29ce484222325ull;
 
-	/* FNV-1a over 64-bit little-endian words; a last partial one padded. */
-	for (size_t i = 0; i < n; i += 8) {
+	/*
+	 * FNV-1a over 64-bit little-endian words, a last partial one padded
+	 * with zeros: loads straight from the buffer, four words a turn.
+	 */
+	for (; n >= 32; b += 32, n -= 32) {
+		const sum_word *w = (const sum_word *)b;
+
+		x = (x ^ w[0]) * prime;
+		x = (x ^ w[1]) * prime;
+		x = (x ^ w[2]) * prime;
+		x = (x ^ w[3]) * prime;
+	}
+	for (; n >= 8; b += 8, n -= 8) {
+		x = (x ^ *(const sum_word *)b) * prime;
+	}
+	if (n) {
 		uint64_t w = 0;
 
-		/* A constant size for whole words: a load, not a call. */
-		if (n - i >= 8) {
-			memcpy(&w, b + i, 8);
-		} else {
-			memcpy(&w, b + i, n - i);
+		for (size_t i = 0; i < n; i++) {
+			w |= (uint64_t)b[i] << (8 * i);
 		}
-		x = (x ^ w) * 0x100000001b3ull;
+		x = (x ^ w) * prime;
 	}
 	return x;
 }
 
+/*
+ * The state the module entry points are moving in module state format 2
+ * (framed): sched_module_export sets framed_out to the buffer it hands
+ * to the policy's export op, sched_module_import sets framed_in to the
+ * state whose frame the module framework has checked. Each is taken (and
+ * cleared) by the one sched_state_write or sched_state_check of that
+ * buffer, and cleared again by the entry point when the op returns. Any
+ * other buffer is a state on its own: summed when written, and its sum
+ * checked (a framed one refused) when read.
+ */
+static const void *framed_out, *framed_in;
+
+/* Every field of the record written (no padding): no memset first. */
 static void rec_fill(struct sched_thread_rec *r, const struct thread *t,
 		     uint32_t qpos)
 {
-	memset(r, 0, sizeof(*r));
+	const struct sched_obj *on = t->blocked_on;
+
 	r->id = t->id;
 	r->state = t->state;
-	if (t->blocked_on) {
-		r->blocked_kind = t->blocked_on->kind;
-		r->blocked_id = t->blocked_on->id;
-	}
+	r->blocked_kind = on ? on->kind : 0;
+	r->blocked_id = on ? on->id : 0;
 	r->queue_pos = qpos;
 	r->eff_prio = t->eff_prio;
 	r->prio = t->param.prio;
@@ -296,21 +336,25 @@ static void rec_fill(struct sched_thread_rec *r, const struct thread *t,
 	r->wake_at = t->wake_at;
 	r->runtime = t->runtime;
 	r->flags = t->flags;
+	r->reserved = 0;
 }
 
 int64_t sched_state_write(const struct sched_set *set, const char *name,
 			  struct sched_state *buf, size_t cap, uint64_t now)
 {
 	size_t size = sched_state_size(set->n);
+	bool framed = buf == framed_out;
 
 	if (cap < size) {
 		return EXO_ERR_TOO_BIG;
 	}
+	framed_out = NULL;
 	memset(buf, 0, sizeof(*buf));
 	buf->magic = SCHED_STATE_MAGIC;
 	buf->version = SCHED_STATE_VERSION;
 	buf->count = set->n;
 	buf->record_size = sizeof(struct sched_thread_rec);
+	buf->flags = framed ? SCHED_STATE_F_FRAMED : 0;
 	strncpy(buf->policy, name, SCHED_POLICY_NAME - 1);
 	buf->now = now;
 	for (uint32_t i = 0; i < set->n; i++) {
@@ -320,7 +364,10 @@ int64_t sched_state_write(const struct sched_set *set, const char *name,
 			 t->state == SCHED_T_RUNNABLE ? t->q_rank
 						      : SCHED_QPOS_NONE);
 	}
-	buf->checksum = sched_state_sum(buf->rec, set->n * sizeof(buf->rec[0]));
+	/* A framed state is summed once, by its frame. */
+	buf->checksum = framed ? 0
+			       : sched_state_sum(buf->rec,
+						 set->n * sizeof(buf->rec[0]));
 	return (int64_t)size;
 }
 
@@ -336,6 +383,13 @@ int sched_state_check(const struct sched_state *st)
 	if (st->record_size < sizeof(struct sched_thread_rec) ||
 	    st->count > THREAD_MAX) {
 		return EXO_ERR_CORRUPT;
+	}
+	if (st->flags & SCHED_STATE_F_FRAMED) {
+		/* Only inside the frame just checked, and without a sum. */
+		bool inside = st == framed_in && st->checksum == 0;
+
+		framed_in = NULL;
+		return inside ? 0 : EXO_ERR_CORRUPT;
 	}
 	if (sched_state_sum(st->rec, (size_t)st->count * st->record_size) !=
 	    st->checksum) {
@@ -367,6 +421,71 @@ void sched_state_apply(struct thread *t, const struct sched_thread_rec *r)
 	t->wake_at = r->wake_at;
 	t->runtime = r->runtime;
 	t->flags = r->flags;
+}
+
+/*
+ * The order to queue the @queued RUNNABLE records of @st in: by
+ * queue_pos, equal positions in record order (a stable sort). Exports
+ * number them 0 .. queued-1, each once: then each goes straight to its
+ * place, O(n); anything else takes an insertion sort.
+ */
+static void queue_order(const struct sched_state *st, uint32_t *order,
+			uint32_t queued)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < queued; i++) {
+		order[i] = SCHED_QPOS_NONE;
+	}
+	for (i = 0; i < st->count; i++) {
+		const struct sched_thread_rec *r = rec_at(st, i);
+
+		if (r->state != SCHED_T_RUNNABLE) {
+			continue;
+		}
+		if (r->queue_pos >= queued ||
+		    order[r->queue_pos] != SCHED_QPOS_NONE) {
+			break;
+		}
+		order[r->queue_pos] = i;
+	}
+	if (i == st->count) {
+		return;
+	}
+	for (i = 0; i < st->count; i++) {
+		uint32_t j, pos = rec_at(st, i)->queue_pos;
+
+		if (rec_at(st, i)->state != SCHED_T_RUNNABLE) {
+			continue;
+		}
+		for (j = n; j > 0 && rec_at(st, order[j - 1])->queue_pos > pos;
+		     j--) {
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+		n++;
+	}
+}
+
+/* Enqueue the @queued RUNNABLE threads of @st (attached) in their order. */
+static int queue_in_order(struct sched *s, const struct sched_state *st,
+			  sched_resolve_fn resolve, void *ctx, uint64_t now,
+			  uint32_t queued)
+{
+	uint32_t *order = malloc(queued * sizeof(*order));
+
+	if (!order) {
+		return EXO_ERR_NO_MEMORY;
+	}
+	queue_order(st, order, queued);
+	for (uint32_t i = 0; i < queued; i++) {
+		struct thread *t = resolve(ctx, rec_at(st, order[i])->id);
+
+		t->state = SCHED_T_NEW;
+		sched_enqueue(s, t, now);
+	}
+	free(order);
+	return 0;
 }
 
 int sched_state_import(struct sched *s, const struct sched_state *st,
@@ -406,34 +525,10 @@ int sched_state_import(struct sched *s, const struct sched_state *st,
 	 * RUNNABLE record is queued exactly once).
 	 */
 	if (queued) {
-		uint32_t *order = malloc(queued * sizeof(*order)), n = 0;
-
-		if (!order) {
-			err = EXO_ERR_NO_MEMORY;
+		err = queue_in_order(s, st, resolve, ctx, now, queued);
+		if (err) {
 			goto err_detach;
 		}
-		for (i = 0; i < st->count; i++) {
-			uint32_t j, pos = rec_at(st, i)->queue_pos;
-
-			if (rec_at(st, i)->state != SCHED_T_RUNNABLE) {
-				continue;
-			}
-			for (j = n;
-			     j > 0 && rec_at(st, order[j - 1])->queue_pos > pos;
-			     j--) {
-				order[j] = order[j - 1];
-			}
-			order[j] = i;
-			n++;
-		}
-		for (i = 0; i < n; i++) {
-			struct thread *t =
-				resolve(ctx, rec_at(st, order[i])->id);
-
-			t->state = SCHED_T_NEW;
-			sched_enqueue(s, t, now);
-		}
-		free(order);
 	}
 	return 0;
 
@@ -468,8 +563,9 @@ int64_t sched_module_export(void *self, uint16_t version, void *buf,
 	struct sched *s = self;
 	struct sched_stats st;
 	size_t need;
+	int64_t n;
 
-	if (version != SCHED_MODULE_STATE) {
+	if (version < SCHED_MODULE_STATE_MIN || version > SCHED_MODULE_STATE) {
 		return EXO_ERR_NOSYS;
 	}
 	if (!sched_module_host) {
@@ -483,7 +579,10 @@ int64_t sched_module_export(void *self, uint16_t version, void *buf,
 	if (cap < need) {
 		return EXO_ERR_TOO_BIG;
 	}
-	return sched_export_state(s, buf, cap, sched_module_host->now());
+	framed_out = version >= 2 ? buf : NULL;
+	n = sched_export_state(s, buf, cap, sched_module_host->now());
+	framed_out = NULL;
+	return n;
 }
 
 int sched_module_import(void *self, uint16_t version, const void *buf,
@@ -491,8 +590,9 @@ int sched_module_import(void *self, uint16_t version, const void *buf,
 {
 	struct sched *s = self;
 	const struct sched_state *st = buf;
+	int err;
 
-	if (version != SCHED_MODULE_STATE) {
+	if (version < SCHED_MODULE_STATE_MIN || version > SCHED_MODULE_STATE) {
 		return EXO_ERR_NOSYS;
 	}
 	if (!sched_module_host) {
@@ -503,10 +603,17 @@ int sched_module_import(void *self, uint16_t version, const void *buf,
 	     (len - sizeof(*st)) / st->record_size < st->count)) {
 		return EXO_ERR_INVALID;
 	}
+	/* Format 2 is framed, format 1 a state on its own. */
+	if (!(st->flags & SCHED_STATE_F_FRAMED) != (version < 2)) {
+		return EXO_ERR_INVALID;
+	}
 	s->ops->forget(s);
-	return sched_import_state(s, st, sched_module_host->resolve,
-				  sched_module_host->ctx,
-				  sched_module_host->now());
+	framed_in = version >= 2 ? buf : NULL;
+	err = sched_import_state(s, st, sched_module_host->resolve,
+				 sched_module_host->ctx,
+				 sched_module_host->now());
+	framed_in = NULL;
+	return err;
 }
 
 void sched_module_fini(void *self)

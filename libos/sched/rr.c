@@ -113,7 +113,10 @@ static int64_t rr_export(struct sched *s, struct sched_state *buf, size_t cap,
 static int rr_import(struct sched *s, const struct sched_state *st,
 		     sched_resolve_fn resolve, void *ctx, uint64_t now)
 {
-	return sched_state_import(s, st, resolve, ctx, now);
+	struct rr *rr = rr_of(s);
+	int err = sched_set_grow(&rr->all, rr->all.n + sched_state_room(st));
+
+	return err ? err : sched_state_import(s, st, resolve, ctx, now);
 }
 
 /* Let go of every thread without touching a descriptor. */

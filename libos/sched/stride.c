@@ -153,7 +153,15 @@ static int stride_import(struct sched *s, const struct sched_state *st,
 			 sched_resolve_fn resolve, void *ctx, uint64_t now)
 {
 	struct stride *sp = stride_of(s);
-	int err = sched_state_import(s, st, resolve, ctx, now);
+	uint32_t want = sp->all.n + sched_state_room(st);
+	int err = sched_set_grow(&sp->all, want);
+
+	if (!err) {
+		err = sched_heap_reserve(&sp->heap, want);
+	}
+	if (!err) {
+		err = sched_state_import(s, st, resolve, ctx, now);
+	}
 
 	if (err) {
 		return err;

@@ -470,6 +470,65 @@ static void test_state_blob(void **state)
 	free(blob);
 }
 
+/* FNV-1a 64 by little-endian words, spelled out byte by byte. */
+static uint64_t ref_sum(const uint8_t *b, size_t n)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		for (size_t j = 0; j < 8 && i + j < n; j++) {
+			w |= (uint64_t)b[i + j] << (8 * j);
+		}
+		x = (x ^ w) * 0x100000001b3ull;
+	}
+	return x;
+}
+
+/*
+ * The frame's checksum, word at a time, is its definition at any length
+ * and alignment, and a blob whose payload has any bit flipped is refused.
+ */
+static void test_state_checksum(void **state)
+{
+	uint8_t buf[160];
+	uint8_t *blob = malloc(sizeof(struct module_state_hdr) + 75);
+	struct module_state_hdr *h = (struct module_state_hdr *)blob;
+	uint64_t seed = 88172645463325252ull;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		buf[i] = (uint8_t)seed;
+	}
+	assert_int_equal(module_state_checksum(buf, 0), 0xcbf29ce484222325ull);
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			assert_int_equal(module_state_checksum(buf + off, n),
+					 ref_sum(buf + off, n));
+		}
+	}
+	h->magic = MODULE_STATE_MAGIC;
+	h->version = 1;
+	h->reserved = 0;
+	h->length = 75;
+	memcpy(h + 1, buf, 75);
+	h->checksum = module_state_checksum(h + 1, 75);
+	assert_int_equal(module_state_check(blob, sizeof(*h) + 75), 0);
+	for (size_t i = 0; i < 75; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			blob[sizeof(*h) + i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(
+				module_state_check(blob, sizeof(*h) + 75),
+				EXO_ERR_CORRUPT);
+			blob[sizeof(*h) + i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	free(blob);
+}
+
 /* Slots. */
 
 static struct file img_hash, img_list, img_refuse, img_sick, img_crash,
@@ -1128,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_load_good),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_state_blob),
+		cmocka_unit_test(test_state_checksum),
 		cmocka_unit_test(test_swap_with_state),
 		cmocka_unit_test(test_swap_drains),
 		cmocka_unit_test(test_swap_deadline_aborts),

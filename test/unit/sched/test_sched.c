@@ -678,70 +678,75 @@ static void test_module_entry_points(void **state)
 	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
 
 	sched_module_host = &fake_host;
-	for (size_t from = 0; from < NKINDS; from++) {
-		for (size_t to = 0; to < NKINDS; to++) {
-			struct sched *x = kinds[from].make();
-			struct sched *y = kinds[to].make();
-			int64_t need, got;
-			struct sched_state *a, *b, *c;
-			struct sched_stats st;
+	for (uint16_t v = SCHED_MODULE_STATE_MIN; v <= SCHED_MODULE_STATE;
+	     v++) {
+		for (size_t from = 0; from < NKINDS; from++) {
+			for (size_t to = 0; to < NKINDS; to++) {
+				struct sched *x = kinds[from].make();
+				struct sched *y = kinds[to].make();
+				int64_t need, got;
+				struct sched_state *a, *b, *c;
+				struct sched_stats st;
 
-			populate(&mutex);
-			place_states(x, &sleep);
-			need = sched_module_export(x, SCHED_MODULE_STATE, NULL,
-						   0);
-			assert_int_equal(need, (int64_t)sched_state_size(POP));
-			assert_int_equal(sched_module_export(x, 9, NULL, 0),
-					 EXO_ERR_NOSYS);
-			a = malloc(need);
-			b = malloc(need);
-			c = malloc(need);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, a,
-						 (uint64_t)need - 1),
-					 EXO_ERR_TOO_BIG);
-			got = sched_module_export(x, SCHED_MODULE_STATE, a,
-						  (uint64_t)need);
-			assert_int_equal(got, need);
-			/* y takes the threads; x is not told (a swap). */
-			assert_int_equal(sched_module_import(y,
-							     SCHED_MODULE_STATE,
-							     a, 10),
-					 EXO_ERR_INVALID);
-			assert_int_equal(sched_module_import(y, 2, a,
-							     (uint64_t)got),
-					 EXO_ERR_NOSYS);
-			assert_int_equal(sched_module_import(y,
-							     SCHED_MODULE_STATE,
-							     a, (uint64_t)got),
-					 0);
-			sched_stats(y, &st);
-			assert_int_equal(st.threads, POP);
-			assert_int_equal(sched_module_export(
-						 y, SCHED_MODULE_STATE, b,
-						 (uint64_t)need),
-					 need);
-			same_threads(a, b);
-			/* Rollback: x, stale, forgets and takes y's state. */
-			assert_int_equal(sched_module_import(x,
-							     SCHED_MODULE_STATE,
-							     b, (uint64_t)need),
-					 0);
-			assert_int_equal(sched_module_export(
-						 x, SCHED_MODULE_STATE, c,
-						 (uint64_t)need),
-					 need);
-			same_threads(a, c);
-			sched_module_fini(y);
-			sched_stats(y, &st);
-			assert_int_equal(st.threads, 0);
-			assert_int_equal(st.runnable, 0);
-			drain(x);
-			kinds[from].drop(x);
-			kinds[to].drop(y);
-			free(a);
-			free(b);
-			free(c);
+				populate(&mutex);
+				place_states(x, &sleep);
+				need = sched_module_export(x, v, NULL, 0);
+				assert_int_equal(
+					need, (int64_t)sched_state_size(POP));
+				assert_int_equal(
+					sched_module_export(x, 9, NULL, 0),
+					EXO_ERR_NOSYS);
+				a = malloc(need);
+				b = malloc(need);
+				c = malloc(need);
+				assert_int_equal(
+					sched_module_export(x, v, a,
+							    (uint64_t)need - 1),
+					EXO_ERR_TOO_BIG);
+				got = sched_module_export(x, v, a,
+							  (uint64_t)need);
+				assert_int_equal(got, need);
+				/* y takes the threads; x is not told (a swap). */
+				assert_int_equal(
+					sched_module_import(y, v, a, 10),
+					EXO_ERR_INVALID);
+				assert_int_equal(sched_module_import(
+							 y,
+							 SCHED_MODULE_STATE + 1,
+							 a, (uint64_t)got),
+						 EXO_ERR_NOSYS);
+				assert_int_equal(
+					sched_module_import(y, v, a,
+							    (uint64_t)got),
+					0);
+				sched_stats(y, &st);
+				assert_int_equal(st.threads, POP);
+				assert_int_equal(
+					sched_module_export(y, v, b,
+							    (uint64_t)need),
+					need);
+				same_threads(a, b);
+				/* Rollback: x, stale, forgets and takes y's state. */
+				assert_int_equal(
+					sched_module_import(x, v, b,
+							    (uint64_t)need),
+					0);
+				assert_int_equal(
+					sched_module_export(x, v, c,
+							    (uint64_t)need),
+					need);
+				same_threads(a, c);
+				sched_module_fini(y);
+				sched_stats(y, &st);
+				assert_int_equal(st.threads, 0);
+				assert_int_equal(st.runnable, 0);
+				drain(x);
+				kinds[from].drop(x);
+				kinds[to].drop(y);
+				free(a);
+				free(b);
+				free(c);
+			}
 		}
 	}
 	sched_module_host = NULL;
@@ -1053,6 +1058,235 @@ static void test_state_refusals(void **state)
 	free(a);
 }
 
+/* FNV-1a 64 by little-endian words, spelled out byte by byte. */
+static uint64_t ref_sum(const uint8_t *b, size_t n)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		for (size_t j = 0; j < 8 && i + j < n; j++) {
+			w |= (uint64_t)b[i + j] << (8 * j);
+		}
+		x = (x ^ w) * 0x100000001b3ull;
+	}
+	return x;
+}
+
+/*
+ * The checksum is the format's: word at a time from any alignment and
+ * length equals the definition; any flipped bit of a state's records is
+ * caught by import.
+ */
+static void test_state_sum(void **state)
+{
+	uint8_t buf[160];
+	size_t size = sched_state_size(POP);
+	struct sched_state *a = malloc(size);
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_stride_new();
+	uint8_t *rec = (uint8_t *)a->rec;
+	uint64_t seed = 88172645463325252ull;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		buf[i] = (uint8_t)seed;
+	}
+	assert_int_equal(sched_state_sum(buf, 0), 0xcbf29ce484222325ull);
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			assert_int_equal(sched_state_sum(buf + off, n),
+					 ref_sum(buf + off, n));
+		}
+	}
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_true(sched_export_state(x, a, size, 0) > 0);
+	drain(x);
+	assert_int_equal(a->checksum,
+			 ref_sum(rec, a->count * sizeof(a->rec[0])));
+	for (size_t i = 0; i < a->count * sizeof(a->rec[0]); i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			rec[i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(sched_state_check(a), EXO_ERR_CORRUPT);
+			rec[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	assert_int_equal(sched_import_state(y, a, resolve, NULL, 0), 0);
+	drain(y);
+	sched_rr_delete(x);
+	sched_stride_delete(y);
+	free(a);
+}
+
+/*
+ * Queue positions as an importer may find them: numbered 0..n-1 in any
+ * record order (placed directly), repeated, or out of range (a stable
+ * sort): rr then runs them in exactly that order.
+ */
+static void test_state_queue_positions(void **state)
+{
+	size_t size = sched_state_size(POP);
+	struct sched_state *a = malloc(size);
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_rr_new();
+
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_true(sched_export_state(x, a, size, 0) > 0);
+	drain(x);
+	for (int kind = 0; kind < 3; kind++) {
+		uint32_t expect[POP], n = 0, q = 0;
+		struct thread *t;
+
+		/* Runnable records, numbered in record order. */
+		for (uint32_t i = 0; i < a->count; i++) {
+			if (a->rec[i].state == SCHED_T_RUNNABLE) {
+				q++;
+			}
+		}
+		for (uint32_t i = 0, k = 0; i < a->count; i++) {
+			struct sched_thread_rec *r = &a->rec[i];
+
+			if (r->state != SCHED_T_RUNNABLE) {
+				continue;
+			}
+			if (kind == 0) {
+				r->queue_pos = q - 1 - k; /* reversed */
+				expect[q - 1 - k] = r->id;
+			} else if (kind == 1) {
+				r->queue_pos = k % 2; /* two classes, stable */
+			} else {
+				r->queue_pos = 1000000 - k * 1000; /* sparse */
+				expect[q - 1 - k] = r->id;
+			}
+			k++;
+		}
+		if (kind == 1) {
+			for (int cls = 0; cls < 2; cls++) {
+				for (uint32_t i = 0; i < a->count; i++) {
+					if (a->rec[i].state ==
+						    SCHED_T_RUNNABLE &&
+					    a->rec[i].queue_pos ==
+						    (uint32_t)cls) {
+						expect[n++] = a->rec[i].id;
+					}
+				}
+			}
+			n = 0;
+		}
+		a->checksum =
+			sched_state_sum(a->rec, a->count * sizeof(a->rec[0]));
+		assert_int_equal(sched_import_state(y, a, resolve, NULL, 0), 0);
+		while ((t = sched_pick_next(y, 0))) {
+			assert_true(n < q);
+			assert_int_equal(t->id, expect[n]);
+			n++;
+		}
+		assert_int_equal(n, q);
+		drain(y);
+	}
+	sched_rr_delete(x);
+	sched_rr_delete(y);
+	free(a);
+}
+
+/*
+ * Module state formats 1 and 2: 1 carries the format's own checksum, 2 is
+ * framed and carries none. A framed state is taken only through
+ * sched_module_import in format 2 (and only as the one being imported);
+ * elsewhere it is refused and nothing changes. Its frame's checksum
+ * catches a flipped bit anywhere in it, header included.
+ */
+static void test_module_formats(void **state)
+{
+	size_t size = sched_state_size(POP);
+	size_t hdr = sizeof(struct module_state_hdr);
+	struct sched_state *one = malloc(size), *two = malloc(size), *st;
+	uint8_t *blob = malloc(hdr + size);
+	struct module_state_hdr *h = (struct module_state_hdr *)blob;
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	struct sched *x = sched_rr_new(), *y = sched_stride_new();
+	struct sched_stats ss;
+
+	sched_module_host = &fake_host;
+	populate(&mutex);
+	place_states(x, &sleep);
+	assert_int_equal(sched_module_export(x, 1, one, size), (int64_t)size);
+	assert_int_equal(sched_module_export(x, 2, two, size), (int64_t)size);
+	assert_int_equal(one->version, SCHED_STATE_VERSION);
+	assert_int_equal(one->flags, 0);
+	assert_int_equal(one->checksum,
+			 sched_state_sum(one->rec, POP * sizeof(one->rec[0])));
+	assert_int_equal(two->flags, SCHED_STATE_F_FRAMED);
+	assert_int_equal(two->checksum, 0);
+	assert_memory_equal(one->rec, two->rec, POP * sizeof(one->rec[0]));
+	/* A state written outside the entry points is summed. */
+	assert_int_equal(sched_export_state(x, two, size, 3000), (int64_t)size);
+	assert_int_equal(two->flags, 0);
+	assert_int_equal(two->checksum, one->checksum);
+	assert_int_equal(sched_module_export(x, 2, two, size), (int64_t)size);
+	drain(x);
+
+	/* Each format only as itself; nothing is taken or forgotten. */
+	assert_int_equal(sched_module_import(y, 1, two, size), EXO_ERR_INVALID);
+	assert_int_equal(sched_module_import(y, 2, one, size), EXO_ERR_INVALID);
+	assert_int_equal(sched_import_state(y, two, resolve, NULL, 0),
+			 EXO_ERR_CORRUPT);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, 0);
+	/* A framed state with a checksum is not one this code wrote. */
+	two->checksum = 1;
+	assert_int_equal(sched_module_import(y, 2, two, size), EXO_ERR_CORRUPT);
+	two->checksum = 0;
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, 0);
+
+	/* Framed as the module framework does: any flipped bit is caught. */
+	h->magic = MODULE_STATE_MAGIC;
+	h->version = 2;
+	h->reserved = 0;
+	h->length = size;
+	memcpy(blob + hdr, two, size);
+	h->checksum = module_state_checksum(blob + hdr, size);
+	assert_int_equal(module_state_check(blob, hdr + size), 0);
+	for (size_t i = 0; i < size; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			blob[hdr + i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(module_state_check(blob, hdr + size),
+					 EXO_ERR_CORRUPT);
+			blob[hdr + i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	st = (struct sched_state *)(blob + hdr);
+	assert_int_equal(sched_module_import(y, 2, st, size), 0);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, POP);
+	assert_int_equal(ss.runnable, POP - 4);
+	drain(y);
+
+	/* Format 1, and a 2.0 state (no flags yet), are still taken. */
+	assert_int_equal(sched_module_import(y, 1, one, size), 0);
+	drain(y);
+	one->version = 0x00020000u;
+	assert_int_equal(sched_module_import(y, 1, one, size), 0);
+	sched_stats(y, &ss);
+	assert_int_equal(ss.threads, POP);
+	drain(y);
+	sched_module_host = NULL;
+	sched_rr_delete(x);
+	sched_stride_delete(y);
+	free(one);
+	free(two);
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1304,9 @@ int main(void)
 		cmocka_unit_test(test_policy_images),
 		cmocka_unit_test(test_state_order),
 		cmocka_unit_test(test_state_refusals),
+		cmocka_unit_test(test_state_sum),
+		cmocka_unit_test(test_state_queue_positions),
+		cmocka_unit_test(test_module_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
