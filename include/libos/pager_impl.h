@@ -106,6 +106,94 @@ int region_protect(struct region_table *t, uint64_t start, uint64_t end,
 		   uint32_t prot);
 
 /*
+ * region_holding - the one region holding all of [@start, @end) whose
+ * rights allow @prot (a subset of them, not PAGER_PROT_NONE), or NULL.
+ * *@hint is an index to try first (any value will do; out of range is
+ * ignored); it is set to the region found, so a caller that protects
+ * in one region again and again skips the search.
+ */
+static inline const struct pager_region *
+region_holding(const struct region_table *t, uint64_t start, uint64_t end,
+	       uint32_t prot, size_t *hint)
+{
+	const struct pager_region *r = &t->r[*hint];
+
+	/* Regions do not overlap: any entry holding @start is the one. */
+	if (*hint >= t->n || r->start > start || r->end <= start) {
+		r = region_find(t, start);
+		if (!r) {
+			return NULL;
+		}
+		*hint = (size_t)(r - t->r);
+	}
+	if (end <= start || end > r->end || prot == PAGER_PROT_NONE ||
+	    (prot & ~r->prot)) {
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * The rights of one page. A region's prot is what its pages are backed
+ * with, and the ceiling of its resident pages: a protect whose range lies
+ * in one region, within its rights, with every page resident, changes
+ * only the pages' PTEs and leaves the table alone (region_ptes_fit). So a
+ * page's rights are its PTE's when it is resident and not copy-on-write;
+ * a copy-on-write page has its PTE's rights plus W if its region has W
+ * (it lacks W only until written); a page that is not resident has its
+ * region's. A pager that evicts must record a page's rights when it
+ * takes it out; pager.cow instead edits the table on every protect once
+ * a memory limit is set, so pages it evicts have their region's rights.
+ */
+
+/* The rights a present PTE gives: R, W from its W bit, X unless NX. */
+static inline uint32_t pager_pte_prot(uint64_t pte)
+{
+	return EXO_PERM_R | ((pte & EXO_PTE_W) ? EXO_PERM_W : 0) |
+	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
+}
+
+/* The rights of the page with PTE @pte (0: not resident) in region @r. */
+static inline uint32_t region_page_prot(const struct pager_region *r,
+					uint64_t pte)
+{
+	if (!(pte & EXO_PTE_P)) {
+		return r->prot;
+	}
+	if (pte & PAGER_PTE_COW) {
+		return pager_pte_prot(pte) | (r->prot & EXO_PERM_W);
+	}
+	return pager_pte_prot(pte);
+}
+
+/*
+ * region_ptes_fit - may the @n pages whose PTEs are @pte[0..n-1] take
+ * @prot (within their region's rights) by their PTEs alone? Each must be
+ * present; a copy-on-write page also needs W in @prot, as its W comes
+ * from the region. Return: -1 no, 0 yes, 1 yes and some pages are
+ * copy-on-write (they keep the mark and stay read-only until written).
+ */
+static inline int region_ptes_fit(const volatile uint64_t *pte, size_t n,
+				  uint32_t prot)
+{
+	uint64_t all = ~0ul, any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t e = pte[i];
+
+		all &= e;
+		any |= e;
+	}
+	if (!(all & EXO_PTE_P)) {
+		return -1;
+	}
+	if (!(any & PAGER_PTE_COW)) {
+		return 0;
+	}
+	return (prot & EXO_PERM_W) ? 1 : -1;
+}
+
+/*
  * region_place - the lowest start of a free range of @len bytes within
  * [@lo, @hi), or 0 when there is none.
  */

@@ -79,6 +79,14 @@ struct cow_pager {
 	struct swap_store *store;
 	/* Frames of ours that others still map. */
 	struct cow_orphans orphans;
+	/*
+	 * protect_in_place's shortcuts: the region it last found, and the
+	 * last 2 MiB block seen with every level above its PTEs present, in
+	 * which environment (tables stay until the environment ends; a fork
+	 * child's differ).
+	 */
+	size_t hint;
+	uint64_t leaf_key; /* leaf_key(): block, environment; 0 for none */
 };
 
 /* The one instance; pager.eager serves it with other ops. */
@@ -324,11 +332,15 @@ static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 	int err;
 
 	if (f->error & 1) {
-		/* Present: only a write to a copy-on-write page is ours. */
-		if (!(f->error & 2)) {
+		/*
+		 * Present: only a write to a copy-on-write page is ours. Every
+		 * level above the page is present, and stays so (tables are
+		 * never taken away), so the PTE is one read of the view.
+		 */
+		if (!(f->error & 2) || va >= EXO_USER_TOP) {
 			return 1;
 		}
-		pte = exo_pte(va);
+		pte = *exo_pt_view_entry(va, 1);
 		if (!(pte & PAGER_PTE_COW)) {
 			return 1;
 		}
@@ -633,19 +645,58 @@ static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
 	return r < 0 ? (int)r : 0;
 }
 
-static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
-		       uint32_t prot)
+/*
+ * A protect whose pages are all resident, in one leaf table and one
+ * region, within the region's rights: only the PTEs change, the table
+ * stays (see region_page_prot). Return: 0 or EXO_ERR_* when done, 1 when
+ * the range does not qualify (nothing changed).
+ */
+static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
+			    uint32_t prot)
 {
-	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	uint64_t n = page_round(len) / PAGE;
+	size_t i = (va >> 12) & 511;
+	const volatile uint64_t *t;
+	uint64_t key = 1ul << 63 | (uint64_t)exo_env_info()->id << 32 |
+		       va >> 21;
+	uint32_t perm = prot;
+	int64_t r;
+	int fit;
+
+	if (n > 512 - i || !region_holding(&p->regions, va, va + n * PAGE,
+					   prot, &p->hint)) {
+		return 1;
+	}
+	if (key == p->leaf_key) {
+		t = exo_pt_view_entry(va & ~0x1ffffful, 1);
+	} else {
+		t = leaf_table(va);
+		if (!t) {
+			return 1;
+		}
+		p->leaf_key = key;
+	}
+	fit = region_ptes_fit(t + i, n, prot);
+	if (fit < 0) {
+		return 1;
+	}
+	if (fit > 0) {
+		/* Copy-on-write pages keep their mark and stay read-only. */
+		if (n > 1) {
+			return protect_marked(va, n, prot);
+		}
+		perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+	}
+	r = exo_page_protect(EXO_ENV_SELF, va, n, perm, 0, 0);
+	return r < 0 ? (int)r : 0;
+}
+
+/* cow_protect through the region table; the arguments are checked. */
+static __attribute__((noinline)) int protect_table(struct cow_pager *p,
+						   uint64_t va, uint64_t n,
+						   uint32_t prot)
+{
 	int err;
 
-	if (va & PAGE_MASK) {
-		return EXO_ERR_ALIGN;
-	}
-	if (n == 0 || check_prot(prot)) {
-		return EXO_ERR_INVALID;
-	}
 	if (prot == PAGER_PROT_NONE) {
 		for (uint64_t i = 0; i < n; i++) {
 			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
@@ -674,6 +725,32 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 	return protect_marked(va, n, prot);
 }
 
+static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
+		       uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t n = page_round(len) / PAGE;
+	int err;
+
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (n == 0 || check_prot(prot)) {
+		return EXO_ERR_INVALID;
+	}
+	/*
+	 * Under a memory limit the table stays exact, so that a page
+	 * evicted and read back gets the rights it had.
+	 */
+	if (!p->limit && prot != PAGER_PROT_NONE) {
+		err = protect_in_place(p, va, n, prot);
+		if (err <= 0) {
+			return err;
+		}
+	}
+	return protect_table(p, va, n, prot);
+}
+
 static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
@@ -694,14 +771,15 @@ static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
 	if (region_find(&p->regions, va2)) {
 		return EXO_ERR_EXISTS;
 	}
-	if ((prot & ~r->prot) || va2 < EXO_USER_MIN ||
+	/* The page's own rights: a resident page may have less than r's. */
+	pte = exo_pte(va);
+	if ((prot & ~region_page_prot(r, pte)) || va2 < EXO_USER_MIN ||
 	    va2 >= EXO_USER_MAP_TOP) {
 		return EXO_ERR_DENIED;
 	}
 	if (p->limit) {
 		return EXO_ERR_BUSY;
 	}
-	pte = exo_pte(va);
 	if (!(pte & EXO_PTE_P)) {
 		err = back_page(p, va, r->prot);
 		if (err) {
