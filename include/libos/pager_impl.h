@@ -116,10 +116,12 @@ static inline const struct pager_region *
 region_holding(const struct region_table *t, uint64_t start, uint64_t end,
 	       uint32_t prot, size_t *hint)
 {
-	const struct pager_region *r = &t->r[*hint];
+	size_t h = *hint;
+	const struct pager_region *r =
+		h < t->n && h < REGION_MAX ? &t->r[h] : NULL;
 
 	/* Regions do not overlap: any entry holding @start is the one. */
-	if (*hint >= t->n || r->start > start || r->end <= start) {
+	if (!r || r->start > start || r->end <= start) {
 		r = region_find(t, start);
 		if (!r) {
 			return NULL;
@@ -191,6 +193,38 @@ static inline int region_ptes_fit(const volatile uint64_t *pte, size_t n,
 		return 0;
 	}
 	return (prot & EXO_PERM_W) ? 1 : -1;
+}
+
+/* region_in_place's answers besides a rights value. */
+#define REGION_IN_PLACE_NO (-1) /* the table must change: region_protect */
+#define REGION_IN_PLACE_MARKED (-2) /* PTEs only, per page: some are COW */
+
+/*
+ * region_in_place - how a protect of the @n pages from @start, whose PTEs
+ * are @pte[0..n-1], to @prot can leave the table alone: the rights for
+ * one page_protect of them all (@prot, or for a single copy-on-write page
+ * its read-only rights with the mark), REGION_IN_PLACE_MARKED when each
+ * copy-on-write page must keep its mark (a batch), or REGION_IN_PLACE_NO.
+ * @hint as region_holding's.
+ */
+static inline int region_in_place(const struct region_table *t,
+				  uint64_t start, uint64_t n, uint32_t prot,
+				  const volatile uint64_t *pte, size_t *hint)
+{
+	int fit;
+
+	if (!region_holding(t, start, start + n * EXO_PAGE_SIZE, prot, hint)) {
+		return REGION_IN_PLACE_NO;
+	}
+	fit = region_ptes_fit(pte, n, prot);
+	if (fit < 0) {
+		return REGION_IN_PLACE_NO;
+	}
+	if (fit == 0) {
+		return (int)prot;
+	}
+	return n == 1 ? (int)((prot & ~EXO_PERM_W) | PAGER_PERM_COW)
+		      : REGION_IN_PLACE_MARKED;
 }
 
 /*

@@ -324,19 +324,21 @@ static int fault_hook(struct exo_upcall_frame *f)
 	return pager_cow_pg.base.ops->fault(&pager_cow_pg.base, f);
 }
 
+static int fault_resolve(struct cow_pager *p, struct exo_upcall_frame *f,
+			 uint64_t va, uint64_t pte);
+
+/*
+ * What is not ours is handed on first, in a few instructions: a fault on
+ * a present page is ours only when it is a write to a copy-on-write page.
+ * Every level above a present page is present, and stays so (tables are
+ * never taken away), so its PTE is one read of the view.
+ */
 static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	uint64_t va = f->addr & ~PAGE_MASK, pte;
-	const struct pager_region *r;
-	int err;
+	uint64_t va = f->addr & ~PAGE_MASK, pte = 0;
 
 	if (f->error & 1) {
-		/*
-		 * Present: only a write to a copy-on-write page is ours. Every
-		 * level above the page is present, and stays so (tables are
-		 * never taken away), so the PTE is one read of the view.
-		 */
 		if (!(f->error & 2) || va >= EXO_USER_TOP) {
 			return 1;
 		}
@@ -344,6 +346,20 @@ static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 		if (!(pte & PAGER_PTE_COW)) {
 			return 1;
 		}
+	}
+	return fault_resolve(p, f, va, pte);
+}
+
+/* The rest of cow_fault: @pte is the PTE of a present page's fault. */
+static __attribute__((noinline)) int
+fault_resolve(struct cow_pager *p, struct exo_upcall_frame *f, uint64_t va,
+	      uint64_t pte)
+{
+	const struct pager_region *r;
+	int err;
+
+	if (f->error & 1) {
+		/* A write to a copy-on-write page. */
 		r = region_find(&p->regions, va);
 		if (r && !(r->prot & EXO_PERM_W)) {
 			return 1;
@@ -658,12 +674,10 @@ static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
 	const volatile uint64_t *t;
 	uint64_t key = 1ul << 63 | (uint64_t)exo_env_info()->id << 32 |
 		       va >> 21;
-	uint32_t perm = prot;
 	int64_t r;
-	int fit;
+	int perm;
 
-	if (n > 512 - i || !region_holding(&p->regions, va, va + n * PAGE,
-					   prot, &p->hint)) {
+	if (n > 512 - i) {
 		return 1;
 	}
 	if (key == p->leaf_key) {
@@ -675,18 +689,14 @@ static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
 		}
 		p->leaf_key = key;
 	}
-	fit = region_ptes_fit(t + i, n, prot);
-	if (fit < 0) {
+	perm = region_in_place(&p->regions, va, n, prot, t + i, &p->hint);
+	if (perm == REGION_IN_PLACE_NO) {
 		return 1;
 	}
-	if (fit > 0) {
-		/* Copy-on-write pages keep their mark and stay read-only. */
-		if (n > 1) {
-			return protect_marked(va, n, prot);
-		}
-		perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+	if (perm == REGION_IN_PLACE_MARKED) {
+		return protect_marked(va, n, prot);
 	}
-	r = exo_page_protect(EXO_ENV_SELF, va, n, perm, 0, 0);
+	r = exo_page_protect(EXO_ENV_SELF, va, n, (uint32_t)perm, 0, 0);
 	return r < 0 ? (int)r : 0;
 }
 

@@ -112,6 +112,7 @@ static void regions(void)
 
 static void appel_li(void)
 {
+	struct pager_stats st0, st1;
 	uint64_t va = 0, alias = 0x0000320000000000ul;
 	volatile uint64_t *p, *q;
 	int t0;
@@ -130,6 +131,31 @@ static void appel_li(void)
 	      "the write trapped to the handler at 0x%lx",
 	      (unsigned long)trap_addr);
 	CHECK(p[7 * 512] == 77, "and completed after unprot");
+	/*
+	 * A resident page protected within its region's rights changes only
+	 * its PTE; its rights are still its own: map2 cannot exceed them.
+	 */
+	pager_stats(&st0);
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_R) == 0, "prot1");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions, "the region table did not change");
+	CHECK(!(exo_pte(va + 8 * PAGE) & EXO_PTE_W), "the page is read-only");
+	CHECK(pager_map2(va + 8 * PAGE, alias, PAGER_PROT_RW) ==
+		      EXO_ERR_DENIED, "map2 beyond the page's rights refused");
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_RW) == 0,
+	      "unprot");
+	CHECK(exo_pte(va + 8 * PAGE) & EXO_PTE_W, "the page is writable");
+	/* Beyond the region's rights the table changes. */
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_ALL) == 0, "RWX");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions + 2, "split in three, not %lu",
+	      (unsigned long)(st1.regions - st0.regions));
+	CHECK(!(exo_pte(va + 8 * PAGE) & EXO_PTE_NX), "executable");
+	/* Back within that one's rights: in place, the pieces stay. */
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_RW) == 0, "RW");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions + 2, "the table did not change");
+	CHECK(exo_pte(va + 8 * PAGE) & EXO_PTE_NX, "not executable");
 	/* protN: every page traps once. */
 	t0 = traps;
 	CHECK(pager_protect(va, 100 * PAGE, PAGER_PROT_R) == 0, "prot100");
