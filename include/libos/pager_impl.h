@@ -112,6 +112,14 @@ int region_protect(struct region_table *t, uint64_t start, uint64_t end,
  * ignored); it is set to the region found, so a caller that protects
  * in one region again and again skips the search.
  */
+/* Does @r hold all of [@start, @end) with rights that allow @prot? */
+static inline int region_allows(const struct pager_region *r, uint64_t start,
+				uint64_t end, uint32_t prot)
+{
+	return r->start <= start && start < end && end <= r->end &&
+	       prot != PAGER_PROT_NONE && !(prot & ~r->prot);
+}
+
 static inline const struct pager_region *
 region_holding(const struct region_table *t, uint64_t start, uint64_t end,
 	       uint32_t prot, size_t *hint)
@@ -128,18 +136,14 @@ region_holding(const struct region_table *t, uint64_t start, uint64_t end,
 		}
 		*hint = (size_t)(r - t->r);
 	}
-	if (end <= start || end > r->end || prot == PAGER_PROT_NONE ||
-	    (prot & ~r->prot)) {
-		return NULL;
-	}
-	return r;
+	return region_allows(r, start, end, prot) ? r : NULL;
 }
 
 /*
  * The rights of one page. A region's prot is what its pages are backed
  * with, and the ceiling of its resident pages: a protect whose range lies
  * in one region, within its rights, with every page resident, changes
- * only the pages' PTEs and leaves the table alone (region_ptes_fit). So a
+ * only the pages' PTEs and leaves the table alone (region_in_place). So a
  * page's rights are its PTE's when it is resident and not copy-on-write;
  * a copy-on-write page has its PTE's rights plus W if its region has W
  * (it lacks W only until written); a page that is not resident has its
@@ -168,15 +172,22 @@ static inline uint32_t region_page_prot(const struct pager_region *r,
 	return pager_pte_prot(pte);
 }
 
+/* region_in_place's answers besides a rights value. */
+#define REGION_IN_PLACE_NO (-1) /* the table must change: region_protect */
+#define REGION_IN_PLACE_MARKED (-2) /* PTEs only, per page: some are COW */
+
 /*
- * region_ptes_fit - may the @n pages whose PTEs are @pte[0..n-1] take
+ * region_ptes_perm - may the @n pages whose PTEs are @pte[0..n-1] take
  * @prot (within their region's rights) by their PTEs alone? Each must be
  * present; a copy-on-write page also needs W in @prot, as its W comes
- * from the region. Return: -1 no, 0 yes, 1 yes and some pages are
- * copy-on-write (they keep the mark and stay read-only until written).
+ * from the region. Return: the rights for one page_protect of them all
+ * (@prot, or for a single copy-on-write page its read-only rights with
+ * the mark), REGION_IN_PLACE_MARKED when several pages include
+ * copy-on-write ones (each keeps its mark: a batch), or
+ * REGION_IN_PLACE_NO.
  */
-static inline int region_ptes_fit(const volatile uint64_t *pte, size_t n,
-				  uint32_t prot)
+static inline int region_ptes_perm(const volatile uint64_t *pte, size_t n,
+				   uint32_t prot)
 {
 	uint64_t all = ~0ul, any = 0;
 
@@ -187,17 +198,17 @@ static inline int region_ptes_fit(const volatile uint64_t *pte, size_t n,
 		any |= e;
 	}
 	if (!(all & EXO_PTE_P)) {
-		return -1;
+		return REGION_IN_PLACE_NO;
 	}
 	if (!(any & PAGER_PTE_COW)) {
-		return 0;
+		return (int)prot;
 	}
-	return (prot & EXO_PERM_W) ? 1 : -1;
+	if (!(prot & EXO_PERM_W)) {
+		return REGION_IN_PLACE_NO;
+	}
+	return n == 1 ? (int)((prot & ~EXO_PERM_W) | PAGER_PERM_COW)
+		      : REGION_IN_PLACE_MARKED;
 }
-
-/* region_in_place's answers besides a rights value. */
-#define REGION_IN_PLACE_NO (-1) /* the table must change: region_protect */
-#define REGION_IN_PLACE_MARKED (-2) /* PTEs only, per page: some are COW */
 
 /*
  * region_in_place - how a protect of the @n pages from @start, whose PTEs
@@ -211,20 +222,10 @@ static inline int region_in_place(const struct region_table *t,
 				  uint64_t start, uint64_t n, uint32_t prot,
 				  const volatile uint64_t *pte, size_t *hint)
 {
-	int fit;
-
 	if (!region_holding(t, start, start + n * EXO_PAGE_SIZE, prot, hint)) {
 		return REGION_IN_PLACE_NO;
 	}
-	fit = region_ptes_fit(pte, n, prot);
-	if (fit < 0) {
-		return REGION_IN_PLACE_NO;
-	}
-	if (fit == 0) {
-		return (int)prot;
-	}
-	return n == 1 ? (int)((prot & ~EXO_PERM_W) | PAGER_PERM_COW)
-		      : REGION_IN_PLACE_MARKED;
+	return region_ptes_perm(pte, n, prot);
 }
 
 /*

@@ -80,13 +80,12 @@ struct cow_pager {
 	/* Frames of ours that others still map. */
 	struct cow_orphans orphans;
 	/*
-	 * protect_in_place's shortcuts: the region it last found, and the
-	 * last 2 MiB block seen with every level above its PTEs present, in
-	 * which environment (tables stay until the environment ends; a fork
-	 * child's differ).
+	 * cow_protect's shortcuts, kept by protect_in_place: the index of
+	 * the region it last found, and the leaf_key() of the last 2 MiB
+	 * block whose upper page-table levels it found present (0: none).
 	 */
 	size_t hint;
-	uint64_t leaf_key; /* leaf_key(): block, environment; 0 for none */
+	uint64_t leaf_key;
 };
 
 /* The one instance; pager.eager serves it with other ops. */
@@ -123,6 +122,16 @@ static const volatile uint64_t *leaf_table(uint64_t va)
 		}
 	}
 	return exo_pt_view_entry(va & ~0x1ffffful, 1);
+}
+
+/*
+ * Which 2 MiB block, in which environment: protect_in_place keeps the key
+ * of the last block whose upper levels it found present. Tables stay until
+ * the environment ends; a fork child's differ, hence the environment.
+ */
+static inline uint64_t leaf_key(uint64_t va)
+{
+	return 1ul << 63 | (uint64_t)exo_env_info()->id << 32 | va >> 21;
 }
 
 /* The PTE of @va, with *@t the leaf table cached for the range's loop. */
@@ -665,30 +674,25 @@ static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
  * A protect whose pages are all resident, in one leaf table and one
  * region, within the region's rights: only the PTEs change, the table
  * stays (see region_page_prot). Return: 0 or EXO_ERR_* when done, 1 when
- * the range does not qualify (nothing changed).
+ * the range does not qualify (nothing changed). On the way it refreshes
+ * the shortcuts cow_protect tries first.
  */
 static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
 			    uint32_t prot)
 {
 	size_t i = (va >> 12) & 511;
 	const volatile uint64_t *t;
-	uint64_t key = 1ul << 63 | (uint64_t)exo_env_info()->id << 32 |
-		       va >> 21;
 	int64_t r;
 	int perm;
 
 	if (n > 512 - i) {
 		return 1;
 	}
-	if (key == p->leaf_key) {
-		t = exo_pt_view_entry(va & ~0x1ffffful, 1);
-	} else {
-		t = leaf_table(va);
-		if (!t) {
-			return 1;
-		}
-		p->leaf_key = key;
+	t = leaf_table(va);
+	if (!t) {
+		return 1;
 	}
+	p->leaf_key = leaf_key(va);
 	perm = region_in_place(&p->regions, va, n, prot, t + i, &p->hint);
 	if (perm == REGION_IN_PLACE_NO) {
 		return 1;
@@ -700,13 +704,23 @@ static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
 	return r < 0 ? (int)r : 0;
 }
 
-/* cow_protect through the region table; the arguments are checked. */
+/* cow_protect past its shortcuts; the arguments are checked. */
 static __attribute__((noinline)) int protect_table(struct cow_pager *p,
 						   uint64_t va, uint64_t n,
 						   uint32_t prot)
 {
 	int err;
 
+	/*
+	 * Under a memory limit the table stays exact, so that a page
+	 * evicted and read back gets the rights it had.
+	 */
+	if (!p->limit && prot != PAGER_PROT_NONE) {
+		err = protect_in_place(p, va, n, prot);
+		if (err <= 0) {
+			return err;
+		}
+	}
 	if (prot == PAGER_PROT_NONE) {
 		for (uint64_t i = 0; i < n; i++) {
 			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
@@ -740,7 +754,9 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 	uint64_t n = page_round(len) / PAGE;
-	int err;
+	size_t h = p->hint, i = (va >> 12) & 511;
+	int64_t r;
+	int perm;
 
 	if (va & PAGE_MASK) {
 		return EXO_ERR_ALIGN;
@@ -749,13 +765,18 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 		return EXO_ERR_INVALID;
 	}
 	/*
-	 * Under a memory limit the table stays exact, so that a page
-	 * evicted and read back gets the rights it had.
+	 * The common case first, with no call but the kernel's: pages in the
+	 * region and leaf table the last protect found (protect_in_place
+	 * with its shortcuts hit).
 	 */
-	if (!p->limit && prot != PAGER_PROT_NONE) {
-		err = protect_in_place(p, va, n, prot);
-		if (err <= 0) {
-			return err;
+	if (!p->limit && h < p->regions.n && h < REGION_MAX &&
+	    p->leaf_key == leaf_key(va) && n <= 512 - i &&
+	    region_allows(&p->regions.r[h], va, va + n * PAGE, prot)) {
+		perm = region_ptes_perm(exo_pt_view_entry(va, 1), n, prot);
+		if (perm >= 0) {
+			r = exo_page_protect(EXO_ENV_SELF, va, n, (uint32_t)perm,
+					     0, 0);
+			return r < 0 ? (int)r : 0;
 		}
 	}
 	return protect_table(p, va, n, prot);
