@@ -613,7 +613,8 @@ static int any_marked(uint64_t va, uint64_t n)
 	return 0;
 }
 
-static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
+static __attribute__((cold)) int protect_marked(uint64_t va, uint64_t n,
+						 uint32_t prot)
 {
 	struct exo_page_op *ops = (struct exo_page_op *)PROT_OPS_VA;
 	size_t nops = 0;
@@ -705,7 +706,7 @@ static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
 }
 
 /* cow_protect past its shortcuts; the arguments are checked. */
-static __attribute__((noinline)) int protect_table(struct cow_pager *p,
+static __attribute__((noinline, cold)) int protect_table(struct cow_pager *p,
 						   uint64_t va, uint64_t n,
 						   uint32_t prot)
 {
@@ -722,8 +723,10 @@ static __attribute__((noinline)) int protect_table(struct cow_pager *p,
 		}
 	}
 	if (prot == PAGER_PROT_NONE) {
+		const volatile uint64_t *t = NULL;
+
 		for (uint64_t i = 0; i < n; i++) {
-			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
+			if (range_pte(va + i * PAGE, &t, i == 0) & EXO_PTE_P) {
 				return EXO_ERR_NOSYS;
 			}
 		}
@@ -734,15 +737,6 @@ static __attribute__((noinline)) int protect_table(struct cow_pager *p,
 	}
 	if (!p->shared) {
 		int64_t r = exo_page_protect(EXO_ENV_SELF, va, n, prot, 0, 0);
-
-		return r < 0 ? (int)r : 0;
-	}
-	if (n == 1) {
-		uint64_t pte = exo_pte(va);
-		uint32_t perm = (pte & PAGER_PTE_COW) ?
-					(prot & ~EXO_PERM_W) | PAGER_PERM_COW :
-					prot;
-		int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
 
 		return r < 0 ? (int)r : 0;
 	}
@@ -782,7 +776,8 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 	return protect_table(p, va, n, prot);
 }
 
-static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
+static __attribute__((cold)) int cow_map2(struct pager *pp, uint64_t va,
+					   uint64_t va2, uint32_t prot)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 	const struct pager_region *r;
