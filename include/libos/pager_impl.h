@@ -159,7 +159,10 @@ static inline uint32_t pager_pte_prot(uint64_t pte)
 	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
 }
 
-/* The rights of the page with PTE @pte (0: not resident) in region @r. */
+/*
+ * The rights of the page with PTE @pte (0: not resident) in region @r.
+ * Within r's always (on a CPU without NX every PTE reads as executable).
+ */
 static inline uint32_t region_page_prot(const struct pager_region *r,
 					uint64_t pte)
 {
@@ -167,9 +170,9 @@ static inline uint32_t region_page_prot(const struct pager_region *r,
 		return r->prot;
 	}
 	if (pte & PAGER_PTE_COW) {
-		return pager_pte_prot(pte) | (r->prot & EXO_PERM_W);
+		return (pager_pte_prot(pte) | EXO_PERM_W) & r->prot;
 	}
-	return pager_pte_prot(pte);
+	return pager_pte_prot(pte) & r->prot;
 }
 
 /* region_in_place's answers besides a rights value. */

@@ -344,6 +344,11 @@ static void expect_rights(void)
 			assert_int_equal(region_page_prot(r, mpte[pg]),
 					 model[pg].prot);
 		}
+		/* The ceiling: a resident page's PTE never gives more. */
+		if (r && (mpte[pg] & EXO_PTE_P)) {
+			assert_int_equal(pager_pte_prot(mpte[pg]) & ~r->prot,
+					 0);
+		}
 	}
 }
 
