@@ -3,7 +3,8 @@
  * Entry stubs for all 256 interrupt vectors. Each pushes a zero error code
  * where the CPU pushes none, then its vector number, and joins trap_common,
  * which saves the general registers as a struct trap_frame (arch/cpu.h)
- * and calls arch_trap(frame).
+ * and calls arch_trap(frame); from user mode it saves them into the
+ * environment's registers instead and calls arch_user_trap.
  */
 
 	.text
@@ -30,6 +31,8 @@ trap_vectors_start:
 
 trap_common:
 	cld				/* user mode may have left DF set */
+	testb $3, 24(%rsp)		/* the CPU's cs: from user mode? */
+	jnz trap_user
 	push %rax
 	push %rbx
 	push %rcx
@@ -69,6 +72,44 @@ trap_common:
 	pop %rax
 	add $16, %rsp			/* vector and error code */
 	iretq
+
+	/*
+	 * From user mode: the registers go straight into the running
+	 * environment's struct exo_regs (arch_user_regs; offsets as in
+	 * syscall.S), and arch_user_trap gets the vector, the error code and
+	 * the CPU's frame. It never returns: the kernel resumes a user
+	 * context from the saved registers, on a fresh kernel stack.
+	 */
+trap_user:
+	push %rax
+	mov arch_user_regs(%rip), %rax
+	mov %rbx, 8(%rax)
+	mov %rcx, 16(%rax)
+	mov %rdx, 24(%rax)
+	mov %rsi, 32(%rax)
+	mov %rdi, 40(%rax)
+	mov %rbp, 48(%rax)
+	mov %r8, 64(%rax)
+	mov %r9, 72(%rax)
+	mov %r10, 80(%rax)
+	mov %r11, 88(%rax)
+	mov %r12, 96(%rax)
+	mov %r13, 104(%rax)
+	mov %r14, 112(%rax)
+	mov %r15, 120(%rax)
+	pop %rcx			/* the user's rax */
+	mov %rcx, 0(%rax)
+	mov 16(%rsp), %rcx		/* rip */
+	mov %rcx, 128(%rax)
+	mov 32(%rsp), %rcx		/* rflags */
+	mov %rcx, 136(%rax)
+	mov 40(%rsp), %rcx		/* rsp */
+	mov %rcx, 56(%rax)
+	mov %rsp, %rdi			/* struct user_trap */
+	xor %ebp, %ebp			/* the end of the backtrace */
+	and $-16, %rsp
+	call arch_user_trap
+	ud2
 
 	/* The address of each stub, for the IDT. */
 	.section .rodata

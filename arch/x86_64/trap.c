@@ -178,28 +178,33 @@ static _Noreturn void exception_report(struct trap_frame *tf)
 	panic_end();
 }
 
-static void save_user_regs(const struct trap_frame *tf)
+/* The trap frame of a user-mode trap, rebuilt for exception_report. */
+static void user_trap_frame(const struct user_trap *t, struct trap_frame *tf)
 {
-	struct exo_regs *r = arch_user_regs;
+	const struct exo_regs *r = arch_user_regs;
 
-	r->rax = tf->rax;
-	r->rbx = tf->rbx;
-	r->rcx = tf->rcx;
-	r->rdx = tf->rdx;
-	r->rsi = tf->rsi;
-	r->rdi = tf->rdi;
-	r->rbp = tf->rbp;
-	r->rsp = tf->rsp;
-	r->r8 = tf->r8;
-	r->r9 = tf->r9;
-	r->r10 = tf->r10;
-	r->r11 = tf->r11;
-	r->r12 = tf->r12;
-	r->r13 = tf->r13;
-	r->r14 = tf->r14;
-	r->r15 = tf->r15;
-	r->rip = tf->rip;
-	r->rflags = tf->rflags;
+	tf->rax = r->rax;
+	tf->rbx = r->rbx;
+	tf->rcx = r->rcx;
+	tf->rdx = r->rdx;
+	tf->rsi = r->rsi;
+	tf->rdi = r->rdi;
+	tf->rbp = r->rbp;
+	tf->r8 = r->r8;
+	tf->r9 = r->r9;
+	tf->r10 = r->r10;
+	tf->r11 = r->r11;
+	tf->r12 = r->r12;
+	tf->r13 = r->r13;
+	tf->r14 = r->r14;
+	tf->r15 = r->r15;
+	tf->vector = t->vector;
+	tf->error = t->error;
+	tf->rip = t->rip;
+	tf->cs = t->cs;
+	tf->rflags = t->rflags;
+	tf->rsp = t->rsp;
+	tf->ss = t->ss;
 }
 
 /* Returns 1 if the interrupt needs no further handling. */
@@ -224,11 +229,29 @@ static int handle_irq(uint64_t v)
 void arch_trap(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
-	int user = (tf->cs & 3) == 3;
+
+	/* An exception in the kernel is a kernel bug. */
+	if (v < 32) {
+		exception_report(tf);
+	}
+	if (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16) {
+		handle_irq(v);
+	} else {
+		log_warn("trap", "unexpected interrupt vector %lu",
+			 (unsigned long)v);
+	}
+}
+
+_Noreturn void arch_user_trap(const struct user_trap *t)
+{
+	uint64_t v = t->vector;
 
 	/* Machine trouble is never the environment's to handle. */
-	if (v < 32 && (!user || v == 2 || v == 8 || v == 18)) {
-		exception_report(tf);
+	if (v == 2 || v == 8 || v == 18) {
+		struct trap_frame tf;
+
+		user_trap_frame(t, &tf);
+		exception_report(&tf);
 	}
 	if (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16) {
 		handle_irq(v);
@@ -236,9 +259,5 @@ void arch_trap(struct trap_frame *tf)
 		log_warn("trap", "unexpected interrupt vector %lu",
 			 (unsigned long)v);
 	}
-	if (user) {
-		save_user_regs(tf);
-		kernel_user_trap(v, tf->error, v == VEC_PAGE_FAULT ? read_cr2()
-								   : 0);
-	}
+	kernel_user_trap(v, t->error, v == VEC_PAGE_FAULT ? read_cr2() : 0);
 }

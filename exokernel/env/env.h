@@ -42,6 +42,7 @@ struct env {
 	struct exo_regs regs; /* saved user context when not running */
 	bool regs_fast; /* regs saved by a system call: sysret may resume */
 	bool preempted; /* lost its last slice to the timer */
+	bool ceilings; /* ever given a mapping with a ceiling (vm_map) */
 	uint32_t slice_left; /* ticks left in the current slice */
 
 	/* Upcalls (0: none). */
@@ -69,6 +70,17 @@ struct env {
 	struct frame_list pt_leaf, pt_upper;
 	struct cspace cspace;
 	struct exo_exit_info exit; /* valid once ENV_ZOMBIE */
+
+	/* Memory system shortcuts (exokernel/vm). */
+	/*
+	 * Leaf tables (direct map) last looked up, each with its 2 MiB
+	 * block: [0] by page_protect, [1] by user accesses (the exception
+	 * stack). Tables stay until the environment ends (vm_leaf).
+	 */
+	struct {
+		uint64_t *table;
+		uint64_t block;
+	} leaf[2];
 };
 
 extern struct env envs[NENV];

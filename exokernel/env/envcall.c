@@ -244,7 +244,14 @@ int64_t sys_cap_map(uint64_t id, uint64_t va, uint64_t slot, uint64_t perm,
 /* Unmap and protect need only the right to map into the target. */
 static int map_target(uint64_t id, struct env **out)
 {
-	struct env *t = env_resolve(curenv, (exo_envid_t)id);
+	struct env *t;
+
+	/* Itself: env_resolve's and env_controls's answer, without them. */
+	if (id == EXO_ENV_SELF && curenv) {
+		*out = curenv;
+		return 0;
+	}
+	t = env_resolve(curenv, (exo_envid_t)id);
 
 	if (!t) {
 		return EXO_ERR_NOT_FOUND;
@@ -271,7 +278,13 @@ int64_t sys_page_protect(uint64_t id, uint64_t va, uint64_t npages,
 	struct env *t;
 	int err = map_target(id, &t);
 
-	return err ? err : vm_protect(t, va, npages, narrow(perm, UINT32_MAX));
+	if (err) {
+		return err;
+	}
+	if (npages == 1) {
+		return vm_protect_one(t, va, narrow(perm, UINT32_MAX));
+	}
+	return vm_protect(t, va, npages, narrow(perm, UINT32_MAX));
 }
 
 int64_t sys_page_clear_ad(uint64_t id, uint64_t va, uint64_t npages,

@@ -36,6 +36,28 @@ uint64_t vm_pt_alloc(void *ctx, int level)
 	return pa;
 }
 
+/*
+ * The leaf table covering @va in @e's tables (through the direct map), or
+ * NULL when a table on the way is missing. The last one found is kept in
+ * @e->leaf[@which]:
+ * page tables are only added while an environment lives, and freed when
+ * it ends (vm_teardown), so a table once found stays @e's.
+ */
+static uint64_t *vm_leaf(struct env *e, uaddr_t va, int which)
+{
+	uint64_t block = va >> 21, *t;
+
+	if (e->leaf[which].table && e->leaf[which].block == block) {
+		return e->leaf[which].table;
+	}
+	t = arch_pt_leaf_table(e->root, va);
+	if (t) {
+		e->leaf[which].table = t;
+		e->leaf[which].block = block;
+	}
+	return t;
+}
+
 static void flush(struct env *e, uaddr_t va)
 {
 	if (e == curenv) {
@@ -133,6 +155,9 @@ int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
 
 	/* Commit. */
 	frame_ref(&kframes, pa);
+	if (pte & (PTE_CAP_NOW | PTE_CAP_NOX)) {
+		target->ceilings = true; /* page_protect must check from now */
+	}
 	old = *slot;
 	*slot = pte;
 	if (old & PTE_P) {
@@ -222,10 +247,13 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 	if (perm & ~EXO_PERM_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	/* Only W and X have ceilings: without them nothing can be refused. */
+	/*
+	 * Only W and X have ceilings: without them nothing can be refused;
+	 * nor in an environment never given a mapping with a ceiling.
+	 */
 	ceiling = ((perm & EXO_PERM_W) ? PTE_CAP_NOW : 0) |
 		  ((perm & EXO_PERM_X) ? PTE_CAP_NOX : 0);
-	if (!ceiling) {
+	if (!ceiling || !target->ceilings) {
 		return 0;
 	}
 	/* Each leaf table is looked up once, not each page from the root. */
@@ -245,7 +273,7 @@ int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 }
 
 /* page_protect of one page: the common case, checked as it is changed. */
-static int64_t protect_one(struct env *target, uaddr_t va, uint32_t perm)
+int64_t vm_protect_one(struct env *target, uaddr_t va, uint32_t perm)
 {
 	uint64_t *slot;
 	int err = vm_check_range(va, 1);
@@ -256,8 +284,12 @@ static int64_t protect_one(struct env *target, uaddr_t va, uint32_t perm)
 	if (perm & ~EXO_PERM_ALL) {
 		return EXO_ERR_INVALID;
 	}
-	slot = arch_pt_lookup(target->root, va);
-	if (!slot || !(*slot & PTE_P)) {
+	slot = vm_leaf(target, va, 0);
+	if (!slot) {
+		return 0;
+	}
+	slot += (va >> PAGE_SHIFT) & 511;
+	if (!(*slot & PTE_P)) {
 		return 0;
 	}
 	if (vm_beyond_ceiling(*slot, perm)) {
@@ -277,7 +309,7 @@ int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 	int err;
 
 	if (npages == 1) {
-		return protect_one(target, va, perm);
+		return vm_protect_one(target, va, perm);
 	}
 	/* A range is checked whole first, so a refusal changes nothing. */
 	err = vm_protect_check(target, va, npages, perm);
@@ -351,10 +383,14 @@ int64_t vm_clear_ad(struct env *target, uaddr_t va, uint64_t npages,
 /* The kernel address of user byte @uva, or NULL if not accessible. */
 static uint8_t *user_byte(struct env *e, uaddr_t uva, int write)
 {
-	uint64_t *slot = arch_pt_lookup(e->root, uva);
+	uint64_t *slot = vm_leaf(e, uva, 1);
 	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
 
-	if (!slot || (*slot & need) != need) {
+	if (!slot) {
+		return NULL;
+	}
+	slot += (uva >> PAGE_SHIFT) & 511;
+	if ((*slot & need) != need) {
 		return NULL;
 	}
 	return (uint8_t *)phys_to_virt(*slot & PTE_ADDR) +

@@ -50,6 +50,9 @@ int vm_unmap(struct env *target, uaddr_t va, uint64_t npages);
 int64_t vm_protect(struct env *target, uaddr_t va, uint64_t npages,
 		   uint32_t perm);
 
+/* vm_protect of one page, the common case: the same rules and results. */
+int64_t vm_protect_one(struct env *target, uaddr_t va, uint32_t perm);
+
 /* vm_protect's checks alone, without side effects. */
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm);

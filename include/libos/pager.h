@@ -131,7 +131,10 @@ struct pager_ops {
 	/*
 	 * Give [@va, @va + @len) the rights @prot, splitting and merging
 	 * regions as needed; resident pages change at once (copy-on-write
-	 * pages stay read-only until written). Errors: EXO_ERR_ALIGN,
+	 * pages stay read-only until written). A region's rights are the
+	 * ceiling of its resident pages: pages all resident in one region,
+	 * given rights within its own, change without the regions changing
+	 * (pager_stats' count stays). Errors: EXO_ERR_ALIGN,
 	 * EXO_ERR_INVALID (len 0, unknown prot), EXO_ERR_NOT_FOUND (part of
 	 * the range is in no region), EXO_ERR_LIMIT (region table full),
 	 * EXO_ERR_NOSYS (PAGER_PROT_NONE on resident pages: the kernel maps

@@ -107,6 +107,132 @@ int region_protect(struct region_table *t, uint64_t start, uint64_t end,
 		   uint32_t prot);
 
 /*
+ * region_holding - the one region holding all of [@start, @end) whose
+ * rights allow @prot (a subset of them, not PAGER_PROT_NONE), or NULL.
+ * *@hint is an index to try first (any value will do; out of range is
+ * ignored); it is set to the region found, so a caller that protects
+ * in one region again and again skips the search.
+ */
+/* Does @r hold all of [@start, @end) with rights that allow @prot? */
+static inline int region_allows(const struct pager_region *r, uint64_t start,
+				uint64_t end, uint32_t prot)
+{
+	return r->start <= start && start < end && end <= r->end &&
+	       prot != PAGER_PROT_NONE && !(prot & ~r->prot);
+}
+
+static inline const struct pager_region *
+region_holding(const struct region_table *t, uint64_t start, uint64_t end,
+	       uint32_t prot, size_t *hint)
+{
+	size_t h = *hint;
+	const struct pager_region *r =
+		h < t->n && h < REGION_MAX ? &t->r[h] : NULL;
+
+	/* Regions do not overlap: any entry holding @start is the one. */
+	if (!r || r->start > start || r->end <= start) {
+		r = region_find(t, start);
+		if (!r) {
+			return NULL;
+		}
+		*hint = (size_t)(r - t->r);
+	}
+	return region_allows(r, start, end, prot) ? r : NULL;
+}
+
+/*
+ * The rights of one page. A region's prot is what its pages are backed
+ * with, and the ceiling of its resident pages: a protect whose range lies
+ * in one region, within its rights, with every page resident, changes
+ * only the pages' PTEs and leaves the table alone (region_in_place). So a
+ * page's rights are its PTE's when it is resident and not copy-on-write;
+ * a copy-on-write page has its PTE's rights plus W if its region has W
+ * (it lacks W only until written); a page that is not resident has its
+ * region's. A pager that evicts must record a page's rights when it
+ * takes it out; pager.cow instead edits the table on every protect once
+ * a memory limit is set, so pages it evicts have their region's rights.
+ */
+
+/* The rights a present PTE gives: R, W from its W bit, X unless NX. */
+static inline uint32_t pager_pte_prot(uint64_t pte)
+{
+	return EXO_PERM_R | ((pte & EXO_PTE_W) ? EXO_PERM_W : 0) |
+	       ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X);
+}
+
+/*
+ * The rights of the page with PTE @pte (0: not resident) in region @r.
+ * Within r's always (on a CPU without NX every PTE reads as executable).
+ */
+static inline uint32_t region_page_prot(const struct pager_region *r,
+					uint64_t pte)
+{
+	if (!(pte & EXO_PTE_P)) {
+		return r->prot;
+	}
+	if (pte & PAGER_PTE_COW) {
+		return (pager_pte_prot(pte) | EXO_PERM_W) & r->prot;
+	}
+	return pager_pte_prot(pte) & r->prot;
+}
+
+/* region_in_place's answers besides a rights value. */
+#define REGION_IN_PLACE_NO (-1) /* the table must change: region_protect */
+#define REGION_IN_PLACE_MARKED (-2) /* PTEs only, per page: some are COW */
+
+/*
+ * region_ptes_perm - may the @n pages whose PTEs are @pte[0..n-1] take
+ * @prot (within their region's rights) by their PTEs alone? Each must be
+ * present; a copy-on-write page also needs W in @prot, as its W comes
+ * from the region. Return: the rights for one page_protect of them all
+ * (@prot, or for a single copy-on-write page its read-only rights with
+ * the mark), REGION_IN_PLACE_MARKED when several pages include
+ * copy-on-write ones (each keeps its mark: a batch), or
+ * REGION_IN_PLACE_NO.
+ */
+static inline int region_ptes_perm(const volatile uint64_t *pte, size_t n,
+				   uint32_t prot)
+{
+	uint64_t all = ~0ul, any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t e = pte[i];
+
+		all &= e;
+		any |= e;
+	}
+	if (!(all & EXO_PTE_P)) {
+		return REGION_IN_PLACE_NO;
+	}
+	if (!(any & PAGER_PTE_COW)) {
+		return (int)prot;
+	}
+	if (!(prot & EXO_PERM_W)) {
+		return REGION_IN_PLACE_NO;
+	}
+	return n == 1 ? (int)((prot & ~EXO_PERM_W) | PAGER_PERM_COW)
+		      : REGION_IN_PLACE_MARKED;
+}
+
+/*
+ * region_in_place - how a protect of the @n pages from @start, whose PTEs
+ * are @pte[0..n-1], to @prot can leave the table alone: the rights for
+ * one page_protect of them all (@prot, or for a single copy-on-write page
+ * its read-only rights with the mark), REGION_IN_PLACE_MARKED when each
+ * copy-on-write page must keep its mark (a batch), or REGION_IN_PLACE_NO.
+ * @hint as region_holding's.
+ */
+static inline int region_in_place(const struct region_table *t,
+				  uint64_t start, uint64_t n, uint32_t prot,
+				  const volatile uint64_t *pte, size_t *hint)
+{
+	if (!region_holding(t, start, start + n * EXO_PAGE_SIZE, prot, hint)) {
+		return REGION_IN_PLACE_NO;
+	}
+	return region_ptes_perm(pte, n, prot);
+}
+
+/*
  * region_place - the lowest start of a free range of @len bytes within
  * [@lo, @hi), or 0 when there is none.
  */

@@ -93,6 +93,13 @@ struct cow_pager {
 	/* The stack area's slots, at STACK_TABLE_VA once a stack exists. */
 	struct stack_area *stacks;
 	int stack_region; /* its region is known to be whole */
+	/*
+	 * cow_protect's shortcuts, kept by protect_in_place: the index of
+	 * the region it last found, and the leaf_key() of the last 2 MiB
+	 * block whose upper page-table levels it found present (0: none).
+	 */
+	size_t hint;
+	uint64_t leaf_key;
 };
 
 /* The one instance; pager.eager serves it with other ops. */
@@ -131,6 +138,16 @@ static const volatile uint64_t *leaf_table(uint64_t va)
 		}
 	}
 	return exo_pt_view_entry(va & ~0x1ffffful, 1);
+}
+
+/*
+ * Which 2 MiB block, in which environment: protect_in_place keeps the key
+ * of the last block whose upper levels it found present. Tables stay until
+ * the environment ends; a fork child's differ, hence the environment.
+ */
+static inline uint64_t leaf_key(uint64_t va)
+{
+	return 1ul << 63 | (uint64_t)exo_env_info()->id << 32 | va >> 21;
 }
 
 /* The PTE of @va, with *@t the leaf table cached for the range's loop. */
@@ -332,22 +349,42 @@ static int fault_hook(struct exo_upcall_frame *f)
 	return pager_cow_pg.base.ops->fault(&pager_cow_pg.base, f);
 }
 
+static int fault_resolve(struct cow_pager *p, struct exo_upcall_frame *f,
+			 uint64_t va, uint64_t pte);
+
+/*
+ * What is not ours is handed on first, in a few instructions: a fault on
+ * a present page is ours only when it is a write to a copy-on-write page.
+ * Every level above a present page is present, and stays so (tables are
+ * never taken away), so its PTE is one read of the view.
+ */
 static int cow_fault(struct pager *pp, struct exo_upcall_frame *f)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	uint64_t va = f->addr & ~PAGE_MASK, pte;
+	uint64_t va = f->addr & ~PAGE_MASK, pte = 0;
+
+	if (f->error & 1) {
+		if (!(f->error & 2) || va >= EXO_USER_TOP) {
+			return 1;
+		}
+		pte = *exo_pt_view_entry(va, 1);
+		if (!(pte & PAGER_PTE_COW)) {
+			return 1;
+		}
+	}
+	return fault_resolve(p, f, va, pte);
+}
+
+/* The rest of cow_fault: @pte is the PTE of a present page's fault. */
+static __attribute__((noinline)) int
+fault_resolve(struct cow_pager *p, struct exo_upcall_frame *f, uint64_t va,
+	      uint64_t pte)
+{
 	const struct pager_region *r;
 	int err;
 
 	if (f->error & 1) {
-		/* Present: only a write to a copy-on-write page is ours. */
-		if (!(f->error & 2)) {
-			return 1;
-		}
-		pte = exo_pte(va);
-		if (!(pte & PAGER_PTE_COW)) {
-			return 1;
-		}
+		/* A write to a copy-on-write page. */
 		r = region_find(&p->regions, va);
 		if (r && !(r->prot & EXO_PERM_W)) {
 			return 1;
@@ -600,7 +637,8 @@ static int any_marked(uint64_t va, uint64_t n)
 	return 0;
 }
 
-static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
+static __attribute__((cold)) int protect_marked(uint64_t va, uint64_t n,
+						 uint32_t prot)
 {
 	struct exo_page_op *ops = (struct exo_page_op *)PROT_OPS_VA;
 	size_t nops = 0;
@@ -657,22 +695,62 @@ static int protect_marked(uint64_t va, uint64_t n, uint32_t prot)
 	return r < 0 ? (int)r : 0;
 }
 
-static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
-		       uint32_t prot)
+/*
+ * A protect whose pages are all resident, in one leaf table and one
+ * region, within the region's rights: only the PTEs change, the table
+ * stays (see region_page_prot). Return: 0 or EXO_ERR_* when done, 1 when
+ * the range does not qualify (nothing changed). On the way it refreshes
+ * the shortcuts cow_protect tries first.
+ */
+static int protect_in_place(struct cow_pager *p, uint64_t va, uint64_t n,
+			    uint32_t prot)
 {
-	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	uint64_t n = page_round(len) / PAGE;
+	size_t i = (va >> 12) & 511;
+	const volatile uint64_t *t;
+	int64_t r;
+	int perm;
+
+	if (n > 512 - i) {
+		return 1;
+	}
+	t = leaf_table(va);
+	if (!t) {
+		return 1;
+	}
+	p->leaf_key = leaf_key(va);
+	perm = region_in_place(&p->regions, va, n, prot, t + i, &p->hint);
+	if (perm == REGION_IN_PLACE_NO) {
+		return 1;
+	}
+	if (perm == REGION_IN_PLACE_MARKED) {
+		return protect_marked(va, n, prot);
+	}
+	r = exo_page_protect(EXO_ENV_SELF, va, n, (uint32_t)perm, 0, 0);
+	return r < 0 ? (int)r : 0;
+}
+
+/* cow_protect past its shortcuts; the arguments are checked. */
+static __attribute__((noinline, cold)) int protect_table(struct cow_pager *p,
+						   uint64_t va, uint64_t n,
+						   uint32_t prot)
+{
 	int err;
 
-	if (va & PAGE_MASK) {
-		return EXO_ERR_ALIGN;
-	}
-	if (n == 0 || check_prot(prot)) {
-		return EXO_ERR_INVALID;
+	/*
+	 * Under a memory limit the table stays exact, so that a page
+	 * evicted and read back gets the rights it had.
+	 */
+	if (!p->limit && prot != PAGER_PROT_NONE) {
+		err = protect_in_place(p, va, n, prot);
+		if (err <= 0) {
+			return err;
+		}
 	}
 	if (prot == PAGER_PROT_NONE) {
+		const volatile uint64_t *t = NULL;
+
 		for (uint64_t i = 0; i < n; i++) {
-			if (exo_pte(va + i * PAGE) & EXO_PTE_P) {
+			if (range_pte(va + i * PAGE, &t, i == 0) & EXO_PTE_P) {
 				return EXO_ERR_NOSYS;
 			}
 		}
@@ -686,19 +764,44 @@ static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
 
 		return r < 0 ? (int)r : 0;
 	}
-	if (n == 1) {
-		uint64_t pte = exo_pte(va);
-		uint32_t perm = (pte & PAGER_PTE_COW) ?
-					(prot & ~EXO_PERM_W) | PAGER_PERM_COW :
-					prot;
-		int64_t r = exo_page_protect(EXO_ENV_SELF, va, 1, perm, 0, 0);
-
-		return r < 0 ? (int)r : 0;
-	}
 	return protect_marked(va, n, prot);
 }
 
-static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
+static int cow_protect(struct pager *pp, uint64_t va, uint64_t len,
+		       uint32_t prot)
+{
+	struct cow_pager *p = container_of(pp, struct cow_pager, base);
+	uint64_t n = page_round(len) / PAGE;
+	size_t h = p->hint, i = (va >> 12) & 511;
+	int64_t r;
+	int perm;
+
+	if (va & PAGE_MASK) {
+		return EXO_ERR_ALIGN;
+	}
+	if (n == 0 || check_prot(prot)) {
+		return EXO_ERR_INVALID;
+	}
+	/*
+	 * The common case first, with no call but the kernel's: pages in the
+	 * region and leaf table the last protect found (protect_in_place
+	 * with its shortcuts hit).
+	 */
+	if (!p->limit && h < p->regions.n && h < REGION_MAX &&
+	    p->leaf_key == leaf_key(va) && n <= 512 - i &&
+	    region_allows(&p->regions.r[h], va, va + n * PAGE, prot)) {
+		perm = region_ptes_perm(exo_pt_view_entry(va, 1), n, prot);
+		if (perm >= 0) {
+			r = exo_page_protect(EXO_ENV_SELF, va, n, (uint32_t)perm,
+					     0, 0);
+			return r < 0 ? (int)r : 0;
+		}
+	}
+	return protect_table(p, va, n, prot);
+}
+
+static __attribute__((cold)) int cow_map2(struct pager *pp, uint64_t va,
+					   uint64_t va2, uint32_t prot)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 	const struct pager_region *r;
@@ -718,14 +821,15 @@ static int cow_map2(struct pager *pp, uint64_t va, uint64_t va2, uint32_t prot)
 	if (region_find(&p->regions, va2)) {
 		return EXO_ERR_EXISTS;
 	}
-	if ((prot & ~r->prot) || va2 < EXO_USER_MIN ||
+	/* The page's own rights: a resident page may have less than r's. */
+	pte = exo_pte(va);
+	if ((prot & ~region_page_prot(r, pte)) || va2 < EXO_USER_MIN ||
 	    va2 >= EXO_USER_MAP_TOP) {
 		return EXO_ERR_DENIED;
 	}
 	if (p->limit) {
 		return EXO_ERR_BUSY;
 	}
-	pte = exo_pte(va);
 	if (!(pte & EXO_PTE_P)) {
 		err = back_page(p, va, r->prot);
 		if (err) {

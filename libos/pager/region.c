@@ -276,8 +276,10 @@ static int protect_within(struct region_table *t, size_t i, uint64_t start,
 	return 0;
 }
 
-int region_protect(struct region_table *t, uint64_t start, uint64_t end,
-		   uint32_t prot)
+/* Cold: pager.cow protects in place when it can (region_in_place). */
+__attribute__((cold)) int region_protect(struct region_table *t,
+					 uint64_t start, uint64_t end,
+					 uint32_t prot)
 {
 	size_t i, last, extra;
 	uint64_t at = start;

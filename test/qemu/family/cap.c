@@ -362,7 +362,7 @@ static void test_drop(exo_envid_t a, int64_t slot, uint64_t pa)
 
 static void test_self_grant(void)
 {
-	uint64_t pa = alloc_frame();
+	uint64_t pa = alloc_frame(), pa2;
 	int64_t root, copy;
 
 	step("a reduced copy granted to ourselves: page_protect cannot raise");
@@ -378,6 +378,20 @@ static void test_self_grant(void)
 				  EXO_PERM_R | EXO_PERM_W, 0, 0),
 		 EXO_ERR_DENIED);
 	CHECK(!(exo_pte(PVA2) & EXO_PTE_W));
+	/* Over a range it is refused whole: the page beside stays too. */
+	pa2 = alloc_frame();
+	CHECK_EQ(exo_page_map(EXO_ENV_SELF, PVA2 + PAGE, pa2, EXO_PERM_R, 0, 0),
+		 0);
+	CHECK_EQ(exo_page_protect(EXO_ENV_SELF, PVA2, 2,
+				  EXO_PERM_R | EXO_PERM_W, 0, 0),
+		 EXO_ERR_DENIED);
+	CHECK(!(exo_pte(PVA2) & EXO_PTE_W));
+	CHECK(!(exo_pte(PVA2 + PAGE) & EXO_PTE_W));
+	CHECK_EQ(exo_page_protect(EXO_ENV_SELF, PVA2 + PAGE, 1,
+				  EXO_PERM_R | EXO_PERM_W, 0, 0),
+		 1);
+	CHECK_EQ(exo_page_unmap(EXO_ENV_SELF, PVA2 + PAGE, 1, 0, 0, 0), 0);
+	CHECK_EQ(exo_frame_free(pa2, 0, 0, 0, 0, 0), 0);
 	/* The same frame through ownership may be writable. */
 	CHECK_EQ(exo_page_map(EXO_ENV_SELF, PVA, pa, EXO_PERM_R | EXO_PERM_W, 0,
 			      0),

@@ -18,6 +18,16 @@ int pager_cow_use_policy(const char *name);
 
 static int checks;
 
+/* Writes to read-only pages: counted, and the page made writable. */
+static volatile int traps;
+
+static int on_fault(struct exo_upcall_frame *f)
+{
+	traps++;
+	return pager_protect(f->addr & ~(PAGE - 1), PAGE, PAGER_PROT_RW) ? 2
+									 : 0;
+}
+
 #define CHECK(cond, ...)                                                   \
 	do {                                                               \
 		if (!(cond)) {                                             \
@@ -67,6 +77,20 @@ int main(void)
 	      (unsigned long)st.resident);
 	CHECK(st.evictions > PAGES && st.swap_ins > 0,
 	      "pages went out and came back");
+	/* A read-only page pushed out comes back read-only. */
+	CHECK(set_fault_handler(on_fault, NULL) == 0, "fault handler");
+	CHECK(pager_protect(va + 3 * PAGE, PAGE, PAGER_PROT_R) == 0,
+	      "protect page 3");
+	for (uint64_t i = 0; i < PAGES; i++) {
+		CHECK(i == 3 || p[i * 512] == expect[i], "page %lu read",
+		      (unsigned long)i);
+	}
+	CHECK(!(exo_pte(va + 3 * PAGE) & EXO_PTE_P), "page 3 went out");
+	CHECK(p[3 * 512] == expect[3], "page 3 read back");
+	CHECK(!(exo_pte(va + 3 * PAGE) & EXO_PTE_W), "still read-only");
+	p[3 * 512] = 3;
+	CHECK(traps == 1 && p[3 * 512] == 3, "a write trapped once (%d)",
+	      traps);
 	CHECK(pager_fork() == EXO_ERR_STATE, "no fork with pages out");
 	CHECK(pager_unmap(va, PAGES * PAGE) == 0, "unmap");
 	pager_stats(&st);

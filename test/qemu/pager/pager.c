@@ -112,6 +112,7 @@ static void regions(void)
 
 static void appel_li(void)
 {
+	struct pager_stats st0, st1;
 	uint64_t va = 0, alias = 0x0000320000000000ul;
 	volatile uint64_t *p, *q;
 	int t0;
@@ -130,6 +131,31 @@ static void appel_li(void)
 	      "the write trapped to the handler at 0x%lx",
 	      (unsigned long)trap_addr);
 	CHECK(p[7 * 512] == 77, "and completed after unprot");
+	/*
+	 * A resident page protected within its region's rights changes only
+	 * its PTE; its rights are still its own: map2 cannot exceed them.
+	 */
+	pager_stats(&st0);
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_R) == 0, "prot1");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions, "the region table did not change");
+	CHECK(!(exo_pte(va + 8 * PAGE) & EXO_PTE_W), "the page is read-only");
+	CHECK(pager_map2(va + 8 * PAGE, alias, PAGER_PROT_RW) ==
+		      EXO_ERR_DENIED, "map2 beyond the page's rights refused");
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_RW) == 0,
+	      "unprot");
+	CHECK(exo_pte(va + 8 * PAGE) & EXO_PTE_W, "the page is writable");
+	/* Beyond the region's rights the table changes. */
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_ALL) == 0, "RWX");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions + 2, "split in three, not %lu",
+	      (unsigned long)(st1.regions - st0.regions));
+	CHECK(!(exo_pte(va + 8 * PAGE) & EXO_PTE_NX), "executable");
+	/* Back within that one's rights: in place, the pieces stay. */
+	CHECK(pager_protect(va + 8 * PAGE, PAGE, PAGER_PROT_RW) == 0, "RW");
+	pager_stats(&st1);
+	CHECK(st1.regions == st0.regions + 2, "the table did not change");
+	CHECK(exo_pte(va + 8 * PAGE) & EXO_PTE_NX, "not executable");
 	/* protN: every page traps once. */
 	t0 = traps;
 	CHECK(pager_protect(va, 100 * PAGE, PAGER_PROT_R) == 0, "prot100");
@@ -164,6 +190,51 @@ static void appel_li(void)
 	exo_page_unmap(EXO_ENV_SELF, alias, 1, 0, 0, 0);
 	CHECK(pager_unmap(va, 100 * PAGE) == 0, "unmap");
 	printf("pager: trap, prot1, protN, unprot, dirty, map2: ok\n");
+}
+
+/*
+ * A page protected in place keeps its rights in a fork child, and a
+ * copy-on-write page given rights within its region stays marked.
+ */
+static void fork_rights(void)
+{
+	struct exo_exit_info x;
+	uint64_t va = 0;
+	volatile uint64_t *p;
+	int64_t child;
+	int t0;
+
+	CHECK(pager_map(&va, 4 * PAGE, PAGER_PROT_RW, 0) == 0, "map");
+	p = (volatile uint64_t *)va;
+	for (int i = 0; i < 4; i++) {
+		p[i * 512] = (uint64_t)i;
+	}
+	CHECK(pager_protect(va + PAGE, PAGE, PAGER_PROT_R) == 0, "prot1");
+	child = pager_fork();
+	CHECK(child >= 0, "fork: %s", exo_status_name(child));
+	if (child == 0) {
+		uint64_t ro = exo_pte(va + PAGE), rw = exo_pte(va);
+
+		/* Read-only and not copy-on-write; page 0 is marked. */
+		exit((ro & EXO_PTE_P) && !(ro & (EXO_PTE_W | PAGER_PTE_COW)) &&
+				     (rw & PAGER_PTE_COW) && p[512] == 1
+			     ? 0
+			     : 13);
+	}
+	CHECK(wait_child((exo_envid_t)child, &x) == child, "wait");
+	CHECK(x.reason == EXO_EXIT_NORMAL && x.code == 0,
+	      "the child had the same rights (%ld)", (long)x.code);
+	/* Within the region's rights: in place, and page 2 keeps its mark. */
+	CHECK(exo_pte(va + 2 * PAGE) & PAGER_PTE_COW, "page 2 marked");
+	CHECK(pager_protect(va + 2 * PAGE, PAGE, PAGER_PROT_RW) == 0, "RW");
+	CHECK(exo_pte(va + 2 * PAGE) & PAGER_PTE_COW, "still marked");
+	t0 = traps;
+	p[2 * 512] = 22; /* the pager's: copy-on-write, not a trap */
+	CHECK(traps == t0 && p[2 * 512] == 22, "written without a trap");
+	p[512] = 11; /* read-only: the handler's */
+	CHECK(traps == t0 + 1 && p[512] == 11, "the read-only page trapped");
+	CHECK(pager_unmap(va, 4 * PAGE) == 0, "unmap");
+	printf("pager: rights in place survive a fork\n");
 }
 
 static void fork_heap(void)
@@ -334,6 +405,7 @@ int main(void)
 	CHECK(set_fault_handler(on_fault, NULL) == 0, "handler");
 	regions();
 	appel_li();
+	fork_rights();
 	fork_heap();
 	nested();
 	stacks();

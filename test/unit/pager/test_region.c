@@ -214,6 +214,240 @@ static void test_protect_matches_model(void **state)
 	}
 }
 
+/* ---- Protects that leave the table alone ----------------------------- */
+
+/* A present PTE with @perm, as page_map or page_protect writes it. */
+static uint64_t pte_of(uint32_t perm)
+{
+	return EXO_PTE_P | EXO_PTE_U | ((perm & EXO_PERM_W) ? EXO_PTE_W : 0) |
+	       ((perm & EXO_PERM_X) ? 0 : EXO_PTE_NX) |
+	       ((perm & PAGER_PERM_COW) ? PAGER_PTE_COW : 0);
+}
+
+static void test_holding(void **state)
+{
+	size_t hint = 99;
+
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(10), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(20), P(30), PAGER_PROT_ALL, 0), 0);
+	assert_int_equal(region_add(&t, P(40), P(41), PAGER_PROT_NONE,
+				    REGION_GUARD), 0);
+	/* Within the rights, in one region: found, and the hint set. */
+	assert_ptr_equal(region_holding(&t, P(11), P(13), PAGER_PROT_R, &hint),
+			 &t.r[0]);
+	assert_int_equal(hint, 0);
+	assert_ptr_equal(region_holding(&t, P(25), P(26), PAGER_PROT_ALL,
+					&hint), &t.r[1]);
+	assert_int_equal(hint, 1);
+	/* A stale hint is only a first guess. */
+	hint = 1;
+	assert_ptr_equal(region_holding(&t, P(19), P(20), PAGER_PROT_RW,
+					&hint), &t.r[0]);
+	/* Beyond the rights, across regions, in none, empty, NONE: no. */
+	assert_null(region_holding(&t, P(11), P(12), PAGER_PROT_ALL, &hint));
+	assert_null(region_holding(&t, P(19), P(21), PAGER_PROT_R, &hint));
+	assert_null(region_holding(&t, P(30), P(31), PAGER_PROT_R, &hint));
+	assert_null(region_holding(&t, P(12), P(12), PAGER_PROT_R, &hint));
+	assert_null(region_holding(&t, P(12), P(13), PAGER_PROT_NONE, &hint));
+	assert_null(region_holding(&t, P(40), P(41), PAGER_PROT_R, &hint));
+}
+
+static void test_in_place(void **state)
+{
+	uint64_t pte[4] = { pte_of(PAGER_PROT_RW), pte_of(PAGER_PROT_R),
+			    pte_of(PAGER_PROT_R | PAGER_PERM_COW), 0 };
+	size_t hint = 0;
+
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(0), P(4), PAGER_PROT_RW, 0), 0);
+	/* Resident, within the rights: the rights themselves. */
+	assert_int_equal(region_in_place(&t, P(0), 2, PAGER_PROT_R, pte,
+					 &hint), PAGER_PROT_R);
+	assert_int_equal(region_in_place(&t, P(1), 1, PAGER_PROT_RW, pte + 1,
+					 &hint), PAGER_PROT_RW);
+	/* Beyond the region's rights, or a page not resident: the table. */
+	assert_int_equal(region_in_place(&t, P(0), 1, PAGER_PROT_ALL, pte,
+					 &hint), REGION_IN_PLACE_NO);
+	assert_int_equal(region_in_place(&t, P(2), 2, PAGER_PROT_RW, pte + 2,
+					 &hint), REGION_IN_PLACE_NO);
+	/* Copy-on-write: keeps W only in the region, and its mark. */
+	assert_int_equal(region_in_place(&t, P(2), 1, PAGER_PROT_RW, pte + 2,
+					 &hint), PAGER_PROT_R | PAGER_PERM_COW);
+	assert_int_equal(region_in_place(&t, P(2), 1, PAGER_PROT_R, pte + 2,
+					 &hint), REGION_IN_PLACE_NO);
+	assert_int_equal(region_in_place(&t, P(1), 2, PAGER_PROT_RW, pte + 1,
+					 &hint), REGION_IN_PLACE_MARKED);
+	/* What each page's rights are then. */
+	assert_int_equal(region_page_prot(&t.r[0], pte[0]), PAGER_PROT_RW);
+	assert_int_equal(region_page_prot(&t.r[0], pte[1]), PAGER_PROT_R);
+	assert_int_equal(region_page_prot(&t.r[0], pte[2]), PAGER_PROT_RW);
+	assert_int_equal(region_page_prot(&t.r[0], pte[3]), PAGER_PROT_RW);
+}
+
+/*
+ * pager.cow's protect, on a fake page table: the choice the pager makes
+ * (region_in_place, else region_protect and every resident page's PTE)
+ * and the rights page_protect writes. Thousands of random protects, first
+ * touches, forks (writable pages marked copy-on-write), copy-on-write
+ * breaks and, once a memory limit is set, evictions, checked against a
+ * per-page model of the rights: a page's rights (region_page_prot) must
+ * always be the last ones given to it.
+ */
+static uint64_t mpte[MODEL_PAGES];
+static int tracked[MODEL_PAGES]; /* backed under the limit: evictable */
+
+static int model_protect(size_t start, size_t len, uint32_t prot, int limit,
+			 size_t *hint)
+{
+	int perm = REGION_IN_PLACE_NO, err;
+
+	if (prot == PAGER_PROT_NONE) {
+		for (size_t pg = start; pg < start + len; pg++) {
+			if (mpte[pg] & EXO_PTE_P) {
+				return EXO_ERR_NOSYS;
+			}
+		}
+	} else if (!limit) {
+		perm = region_in_place(&t, P(start), len, prot, mpte + start,
+				       hint);
+	}
+	if (perm == REGION_IN_PLACE_NO) {
+		err = region_protect(&t, P(start), P(start + len), prot);
+		if (err || prot == PAGER_PROT_NONE) {
+			return err;
+		}
+	}
+	for (size_t pg = start; pg < start + len; pg++) {
+		uint32_t p = prot;
+
+		if (!(mpte[pg] & EXO_PTE_P)) {
+			continue;
+		}
+		if (perm >= 0) {
+			p = (uint32_t)perm; /* one page_protect of them all */
+		} else if (mpte[pg] & PAGER_PTE_COW) {
+			p = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+		}
+		mpte[pg] = pte_of(p);
+	}
+	return 0;
+}
+
+static void expect_rights(void)
+{
+	for (size_t pg = 0; pg < MODEL_PAGES; pg++) {
+		const struct pager_region *r = region_find(&t, P(pg));
+
+		assert_int_equal(r != NULL, model[pg].present);
+		if (r) {
+			assert_int_equal(region_page_prot(r, mpte[pg]),
+					 model[pg].prot);
+		}
+		/* The ceiling: a resident page's PTE never gives more. */
+		if (r && (mpte[pg] & EXO_PTE_P)) {
+			assert_int_equal(pager_pte_prot(mpte[pg]) & ~r->prot,
+					 0);
+		}
+	}
+}
+
+static void test_in_place_matches_model(void **state)
+{
+	static const uint32_t prots[] = { PAGER_PROT_R, PAGER_PROT_RW,
+					  PAGER_PROT_ALL, PAGER_PROT_R,
+					  PAGER_PROT_RW, PAGER_PROT_NONE };
+	uint32_t seed = 4242;
+	size_t hint = 0, in_place = 0;
+	int limit = 0;
+
+	region_init(&t);
+	assert_int_equal(region_add(&t, P(0), P(20), PAGER_PROT_RW, 0), 0);
+	assert_int_equal(region_add(&t, P(21), P(MODEL_PAGES), PAGER_PROT_ALL,
+				    0), 0);
+	for (size_t pg = 0; pg < MODEL_PAGES; pg++) {
+		model[pg] = (struct model_page){ pg != 20,
+						 pg < 20 ? PAGER_PROT_RW
+							 : PAGER_PROT_ALL,
+						 0 };
+		/* Every other page resident to begin with. */
+		mpte[pg] = pg != 20 && (pg & 1) ? pte_of(model[pg].prot) : 0;
+		tracked[pg] = 0;
+	}
+	expect_rights();
+	for (int n = 0; n < 20000; n++) {
+		size_t pg, start, len;
+		const struct pager_region *r;
+		uint32_t prot, op;
+		int covered = 1, resident = 0, err;
+
+		seed = seed * 1103515245u + 12345u;
+		op = (seed >> 4) % 16;
+		pg = (seed >> 8) % MODEL_PAGES;
+		r = region_find(&t, P(pg));
+		if (n == 10000) {
+			limit = 1; /* pager_set_limit: edits the table now */
+		}
+		if (op < 10) {
+			start = pg;
+			len = ((seed >> 20) & 3) ? 1 : 1 + (seed >> 24) % 12;
+			if (start + len > MODEL_PAGES) {
+				len = MODEL_PAGES - start;
+			}
+			prot = prots[(seed >> 16) % 6];
+			for (pg = start; pg < start + len; pg++) {
+				covered &= model[pg].present;
+				resident |= (mpte[pg] & EXO_PTE_P) != 0;
+			}
+			if (!limit && prot && covered &&
+			    region_in_place(&t, P(start), len, prot,
+					    mpte + start, &hint) >= 0) {
+				in_place++;
+			}
+			err = model_protect(start, len, prot, limit, &hint);
+			if (prot == PAGER_PROT_NONE && resident) {
+				assert_int_equal(err, EXO_ERR_NOSYS);
+				covered = 0; /* refused: nothing changed */
+			} else {
+				assert_int_equal(err, covered ? 0
+						      : EXO_ERR_NOT_FOUND);
+			}
+			for (pg = start; covered && pg < start + len; pg++) {
+				model[pg].prot = prot;
+			}
+		} else if (op < 12) {
+			/* A first touch backs the page with its region's rights. */
+			if (r && !(mpte[pg] & EXO_PTE_P) &&
+			    r->prot != PAGER_PROT_NONE) {
+				mpte[pg] = pte_of(r->prot);
+				tracked[pg] = limit;
+			}
+		} else if (op == 12 && !limit) {
+			/* A fork: writable pages become copy-on-write. */
+			for (pg = 0; pg < MODEL_PAGES; pg++) {
+				if (mpte[pg] & EXO_PTE_W) {
+					mpte[pg] = (mpte[pg] & ~EXO_PTE_W) |
+						   PAGER_PTE_COW;
+				}
+			}
+		} else if (op < 15) {
+			/* A write to a copy-on-write page the region allows. */
+			if (r && (mpte[pg] & PAGER_PTE_COW) &&
+			    (r->prot & EXO_PERM_W)) {
+				mpte[pg] = (mpte[pg] & ~PAGER_PTE_COW) |
+					   EXO_PTE_W;
+			}
+		} else if (limit && tracked[pg]) {
+			/* Evicted; it comes back with its region's rights. */
+			mpte[pg] = 0;
+			tracked[pg] = 0;
+		}
+		expect_rights();
+	}
+	/* Both paths were taken, many times. */
+	assert_true(in_place > 1000);
+}
+
 static void test_full_table(void **state)
 {
 	region_init(&t);
@@ -257,6 +491,9 @@ int main(void)
 		cmocka_unit_test(test_protect_splits_and_merges),
 		cmocka_unit_test(test_protect_holes_refused),
 		cmocka_unit_test(test_protect_matches_model),
+		cmocka_unit_test(test_holding),
+		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_in_place_matches_model),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_place),
 	};

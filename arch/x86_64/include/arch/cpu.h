@@ -45,8 +45,23 @@ void arch_cpu_init(void);
 /* The name of an exception vector ("page fault"), or NULL for others. */
 const char *arch_exception_name(uint64_t vector);
 
-/* Called from trap.S for every vector with the saved state. */
+/* Called from trap.S for every vector taken in kernel mode. */
 void arch_trap(struct trap_frame *tf);
+
+/* What trap.S passes for a vector taken in user mode. */
+struct user_trap {
+	uint64_t vector;
+	uint64_t error; /* 0 when the CPU pushes none */
+	/* Pushed by the CPU. */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct user_trap) == 7 * 8, "user trap layout");
+
+/*
+ * Called from trap.S for every vector taken in user mode, the user's
+ * registers already saved in arch_user_regs. Never returns.
+ */
+_Noreturn void arch_user_trap(const struct user_trap *t);
 
 /*
  * A kernel stack the backtrace may walk: [lo, hi). Returns 0 if @addr is on
