@@ -179,6 +179,21 @@ int runtime_page_private(uint64_t va)
 		va < CHILD_STACK_TOP);
 }
 
+size_t runtime_private_ranges(struct runtime_range *out, size_t max)
+{
+	static const struct runtime_range r[RUNTIME_PRIVATE_RANGES] = {
+		{ SCRATCH_VA, SCRATCH_VA + EXO_PAGE_SIZE },
+		{ CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE,
+		  CHILD_STACK_TOP },
+		{ XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE, XSTACK_TOP },
+	};
+
+	for (size_t i = 0; i < max && i < RUNTIME_PRIVATE_RANGES; i++) {
+		out[i] = r[i];
+	}
+	return RUNTIME_PRIVATE_RANGES;
+}
+
 int runtime_prepare_child(uint64_t child)
 {
 	struct exo_page_op ops[XSTACK_PAGES];
