@@ -60,7 +60,15 @@ struct evict_state {
 	struct policy_clock clock;
 	struct policy_aging aging;
 	uint64_t frames[SWAP_SLOTS]; /* the swap store's */
+	/* At a fork: the frames of the child's swap store, per slot. */
+	uint64_t fork_frames[SWAP_SLOTS];
 };
+
+/* The eviction state's pages: shared with a child at a fork. */
+#define EVICT_BYTES                                                       \
+	((sizeof(struct evict_state) + PAGE_MASK) & ~(uint64_t)PAGE_MASK)
+_Static_assert(EVICT_VA + EVICT_BYTES <= SWAP_WINDOW,
+	       "the eviction state fits below the windows");
 
 struct cow_pager {
 	struct pager base;
@@ -746,7 +754,7 @@ static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
 /* ---- Fork ------------------------------------------------------------- */
 
 /* What a child does not get: ranges skipped by the fork, at most this many. */
-#define FORK_SKIP_MAX (RUNTIME_PRIVATE_RANGES + 2)
+#define FORK_SKIP_MAX (RUNTIME_PRIVATE_RANGES + 3)
 
 /* A page we cannot lend (not our frame): the child gets its own copy. */
 static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
@@ -841,7 +849,10 @@ static int fork_memory(uint64_t child)
 	uint64_t at = EXO_USER_MIN;
 	int err;
 
+	/* Our work areas and windows, but for the eviction state. */
 	skip[n].lo = PLACE_TOP;
+	skip[n++].hi = EVICT_VA;
+	skip[n].lo = EVICT_VA + EVICT_BYTES;
 	skip[n++].hi = PAGER_REGION_TOP;
 	skip[n] = bootmods_range();
 	if (skip[n].lo < skip[n].hi) {
@@ -870,15 +881,61 @@ static int fork_memory(uint64_t child)
 	return 0;
 }
 
+/*
+ * Under a limit: the child inherits our eviction state (resident set,
+ * policy, swap map; its pages are shared like the rest of our memory),
+ * and its swap store gets, at the same slots, frames of its own holding
+ * copies of our swapped-out pages, made here; it takes them up when it
+ * starts (fork_swap_adopt). Nothing else of ours is read back.
+ */
+static int fork_swap(struct cow_pager *p, uint64_t child)
+{
+	struct evict_state *ev = p->ev;
+	size_t cap = swap_capacity(p->store);
+
+	for (size_t i = 0; i < cap; i++) {
+		int64_t pa;
+		int err;
+
+		if (!p->swap->va[i]) {
+			if (ev->fork_frames[i]) {
+				ev->fork_frames[i] = 0;
+			}
+			continue;
+		}
+		pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+		if (pa < 0) {
+			return (int)pa;
+		}
+		err = (int)exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+					EXO_PERM_R | EXO_PERM_W, 0, 0);
+		if (err) {
+			return err; /* the child's frame goes with the child */
+		}
+		err = swap_read(p->store, i, (void *)COPY_WINDOW);
+		exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+		if (err) {
+			return err;
+		}
+		/* Written after the window is gone: this may fault (ours is
+		 * copy-on-write after an earlier fork), and the fault uses it. */
+		ev->fork_frames[i] = (uint64_t)pa;
+	}
+	return 0;
+}
+
+/* In the child: the swap store is the frames our parent filled for us. */
+static void fork_swap_adopt(struct cow_pager *p)
+{
+	memcpy(p->ev->frames, p->ev->fork_frames, sizeof(p->ev->frames));
+}
+
 static int64_t cow_fork(struct pager *pp)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 	int64_t child;
 	int err;
 
-	if (p->limit) {
-		return EXO_ERR_STATE; /* a child could not read our swap store */
-	}
 	/* Both sides will take copy-on-write faults. */
 	err = hook(p);
 	if (err) {
@@ -894,9 +951,15 @@ static int64_t cow_fork(struct pager *pp)
 		if (p->orphans.n) {
 			p->orphans.n = 0;
 		}
+		if (p->limit) {
+			fork_swap_adopt(p);
+		}
 		return 0;
 	}
 	err = runtime_prepare_child((uint64_t)child);
+	if (!err && p->limit) {
+		err = fork_swap(p, (uint64_t)child);
+	}
 	if (err) {
 		goto err_destroy;
 	}
