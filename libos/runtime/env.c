@@ -13,6 +13,13 @@
 /* Where the runtime keeps its own pages. */
 #define XSTACK_TOP 0x00007e0000000000ul
 #define XSTACK_PAGES 8
+/*
+ * The pages at the top mapped first: enough for the pager's hook, the only
+ * one that runs before the rest are mapped (xstack_complete), nested
+ * faults included.
+ */
+#define XSTACK_HOT_PAGES 2
+#define XSTACK_LOW (XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE)
 #define CHILD_STACK_TOP 0x00007d0000000000ul
 #define CHILD_STACK_PAGES 16
 #define SCRATCH_VA 0x00007c0000000000ul
@@ -24,6 +31,7 @@ static upcall_filter_fn filter_fn;
 
 void libos_upcall(struct exo_upcall_frame *f);
 static int register_upcalls(uint64_t env);
+static void xstack_complete(void);
 
 /*
  * Who sees an upcall, in order. A fault: for a page fault the pager's
@@ -38,16 +46,18 @@ void libos_upcall(struct exo_upcall_frame *f)
 {
 	int r;
 
-	if (f->kind == EXO_UPCALL_FAULT) {
-		if (f->vector == 14 && page_hook) {
-			r = page_hook(f);
-			if (r == 0) {
-				return;
-			}
-			if (r < 0) {
-				exit(r);
-			}
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
 		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	/* Everything past the pager's hook gets the whole exception stack. */
+	xstack_complete();
+	if (f->kind == EXO_UPCALL_FAULT) {
 		if (filter_fn && filter_fn(f)) {
 			return; /* it rewrote the frame to resume elsewhere */
 		}
@@ -116,19 +126,41 @@ static int register_upcalls(uint64_t env)
 
 static int have_stack;
 
+/*
+ * The exception stack starts with its top XSTACK_HOT_PAGES pages: the
+ * kernel writes upcall frames only into mapped writable pages (else it
+ * ends the environment), and the pager's hook needs no more. Everything
+ * else that handles an upcall (filters, handlers of unknown depth) runs
+ * after xstack_complete has mapped the rest, in this environment (a
+ * fork's child starts with the top pages only).
+ */
 static int xstack_ready(void)
 {
 	int err;
 
 	if (!have_stack) {
-		err = map_anon(XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE,
-			       XSTACK_PAGES);
+		err = map_anon(XSTACK_TOP - XSTACK_HOT_PAGES * EXO_PAGE_SIZE,
+			       XSTACK_HOT_PAGES);
 		if (err) {
 			return err;
 		}
 		have_stack = 1;
 	}
 	return 0;
+}
+
+/* Map the rest of the exception stack, once: one look at the view. */
+static void xstack_complete(void)
+{
+	int err;
+
+	if (exo_pte(XSTACK_LOW) & EXO_PTE_P) {
+		return;
+	}
+	err = map_anon(XSTACK_LOW, XSTACK_PAGES - XSTACK_HOT_PAGES);
+	if (err) {
+		exit(err);
+	}
 }
 
 /* Map the exception stack if need be, then register with the kernel. */
@@ -196,15 +228,18 @@ size_t runtime_private_ranges(struct runtime_range *out, size_t max)
 
 int runtime_prepare_child(uint64_t child)
 {
-	struct exo_page_op ops[XSTACK_PAGES];
+	struct exo_page_op ops[XSTACK_HOT_PAGES];
 	int64_t r;
 	int i;
 
 	if (!have_stack) {
 		return register_upcalls(child);
 	}
-	/* The kernel writes upcall frames there: it must be the child's own. */
-	for (i = 0; i < XSTACK_PAGES; i++) {
+	/*
+	 * The kernel writes upcall frames there: it must be the child's own.
+	 * Its top pages are enough to start (see xstack_ready).
+	 */
+	for (i = 0; i < XSTACK_HOT_PAGES; i++) {
 		int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
 
 		if (pa < 0) {
@@ -216,8 +251,8 @@ int runtime_prepare_child(uint64_t child)
 		ops[i].va = XSTACK_TOP - (uint64_t)(i + 1) * EXO_PAGE_SIZE;
 		ops[i].arg = (uint64_t)pa;
 	}
-	r = exo_page_batch(child, (uint64_t)ops, XSTACK_PAGES, 0, 0, 0);
-	if (r != XSTACK_PAGES) {
+	r = exo_page_batch(child, (uint64_t)ops, XSTACK_HOT_PAGES, 0, 0, 0);
+	if (r != XSTACK_HOT_PAGES) {
 		return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
 	}
 	return register_upcalls(child);
