@@ -30,33 +30,24 @@ static page_fault_hook_fn page_hook;
 static upcall_filter_fn filter_fn;
 
 void libos_upcall(struct exo_upcall_frame *f);
+void libos_upcall_partial(struct exo_upcall_frame *f);
 static int register_upcalls(uint64_t env);
 static void xstack_complete(void);
 
 /*
- * Who sees an upcall, in order. A fault: for a page fault the pager's
- * hook first (demand-zero and copy-on-write faults are not errors, even
- * inside a module), then the upcall filter (the module framework's:
- * faults inside modules), the fault filter (the threads': stack guards),
- * and the program's fault handler. A lost slice: the upcall filter (the
- * modules' watchdog), then the threads' hook, else the program's
- * preemption handler.
+ * The whole exception stack is mapped (else only its top pages, or
+ * nothing), and upcalls come to exo_upcall_entry rather than
+ * exo_upcall_entry_partial. A fork's child finds it clear
+ * (runtime_prepare_child).
  */
-void libos_upcall(struct exo_upcall_frame *f)
+static int xstack_whole;
+
+/* libos_upcall past the pager's hook. */
+static inline __attribute__((always_inline)) void
+upcall_after_hook(struct exo_upcall_frame *f)
 {
 	int r;
 
-	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
-		r = page_hook(f);
-		if (r == 0) {
-			return;
-		}
-		if (r < 0) {
-			exit(r);
-		}
-	}
-	/* Everything past the pager's hook gets the whole exception stack. */
-	xstack_complete();
 	if (f->kind == EXO_UPCALL_FAULT) {
 		if (filter_fn && filter_fn(f)) {
 			return; /* it rewrote the frame to resume elsewhere */
@@ -94,6 +85,56 @@ void libos_upcall(struct exo_upcall_frame *f)
 	}
 }
 
+/*
+ * Who sees an upcall, in order. A fault: for a page fault the pager's
+ * hook first (demand-zero and copy-on-write faults are not errors, even
+ * inside a module), then the upcall filter (the module framework's:
+ * faults inside modules), the fault filter (the threads': stack guards),
+ * and the program's fault handler. A lost slice: the upcall filter (the
+ * modules' watchdog), then the threads' hook, else the program's
+ * preemption handler.
+ */
+void libos_upcall(struct exo_upcall_frame *f)
+{
+	int r;
+
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
+		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	upcall_after_hook(f);
+}
+
+/*
+ * The entry while only the top of the exception stack is mapped: the
+ * pager's hook runs there; anything else first maps the rest and goes
+ * back to the usual entry for good.
+ */
+void libos_upcall_partial(struct exo_upcall_frame *f)
+{
+	int r;
+
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
+		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	xstack_complete();
+	if (register_upcalls(EXO_ENV_SELF)) {
+		exit(EXO_ERR_FAULT);
+	}
+	upcall_after_hook(f);
+}
+
 int map_anon(uint64_t va, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
@@ -116,7 +157,8 @@ int map_anon(uint64_t va, uint64_t n)
 /* Tell the kernel which upcalls @env takes now, on its exception stack. */
 static int register_upcalls(uint64_t env)
 {
-	uint64_t entry = (uint64_t)exo_upcall_entry;
+	uint64_t entry = xstack_whole ? (uint64_t)exo_upcall_entry :
+					(uint64_t)exo_upcall_entry_partial;
 	bool faults = fault_fn || fault_filter || page_hook || filter_fn;
 	bool preempts = preempt_fn || preempt_hook || filter_fn;
 
@@ -149,18 +191,18 @@ static int xstack_ready(void)
 	return 0;
 }
 
-/* Map the rest of the exception stack, once: one look at the view. */
+/* Map the rest of the exception stack if it is not yet. */
 static void xstack_complete(void)
 {
 	int err;
 
-	if (exo_pte(XSTACK_LOW) & EXO_PTE_P) {
-		return;
+	if (!(exo_pte(XSTACK_LOW) & EXO_PTE_P)) {
+		err = map_anon(XSTACK_LOW, XSTACK_PAGES - XSTACK_HOT_PAGES);
+		if (err) {
+			exit(err);
+		}
 	}
-	err = map_anon(XSTACK_LOW, XSTACK_PAGES - XSTACK_HOT_PAGES);
-	if (err) {
-		exit(err);
-	}
+	xstack_whole = 1;
 }
 
 /* Map the exception stack if need be, then register with the kernel. */
@@ -235,6 +277,11 @@ int runtime_prepare_child(uint64_t child)
 	if (!have_stack) {
 		return register_upcalls(child);
 	}
+	/*
+	 * The child sees our memory as it is now: it must look for itself
+	 * (we shall, once, too).
+	 */
+	xstack_whole = 0;
 	/*
 	 * The kernel writes upcall frames there: it must be the child's own.
 	 * Its top pages are enough to start (see xstack_ready).
