@@ -754,7 +754,9 @@ static int cow_stack_alloc(struct pager *pp, uint64_t max, uint64_t *top)
 /* ---- Fork ------------------------------------------------------------- */
 
 /* What a child does not get: ranges skipped by the fork, at most this many. */
-#define FORK_SKIP_MAX (RUNTIME_PRIVATE_RANGES + 3)
+#define FORK_SKIP_MAX (RUNTIME_PRIVATE_RANGES + 4)
+/* Stack around the fork's stack pointer copied, not shared (both sides). */
+#define FORK_STACK_NEAR 1024
 
 /* A page we cannot lend (not our frame): the child gets its own copy. */
 static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
@@ -836,17 +838,44 @@ static struct runtime_range bootmods_range(void)
 	return r;
 }
 
+/* The child's own copy of our pages [@lo, @hi), with their rights. */
+static int copy_range_for_child(uint64_t child, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t va = lo; va < hi; va += PAGE) {
+		uint64_t pte = exo_pte(va);
+		int err;
+
+		if (!(pte & EXO_PTE_P)) {
+			continue;
+		}
+		err = copy_for_child(
+			child, va,
+			EXO_PERM_R | ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X) |
+				((pte & (EXO_PTE_W | PAGER_PTE_COW)) ?
+					 EXO_PERM_W :
+					 0));
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
 /*
  * Lend the child everything but what it must not share: the runtime's
  * private pages, the pager's own work areas and windows, and the boot
  * modules. The skipped ranges are sorted and the gaps between them go to
- * the kernel one call each.
+ * the kernel one call each. The stack right around @sp (the stack pointer
+ * the child resumes with) is copied instead: both sides write it at once,
+ * and a copy now is cheaper than a copy-on-write fault on each side.
  */
-static int fork_memory(uint64_t child)
+static int fork_memory(uint64_t child, uint64_t sp)
 {
 	struct runtime_range skip[FORK_SKIP_MAX], t;
 	size_t n = runtime_private_ranges(skip, RUNTIME_PRIVATE_RANGES);
 	uint64_t at = EXO_USER_MIN;
+	uint64_t stack_lo = (sp - FORK_STACK_NEAR) & ~PAGE_MASK;
+	uint64_t stack_hi = ((sp + FORK_STACK_NEAR) | PAGE_MASK) + 1;
 	int err;
 
 	/* Our work areas and windows, but for the eviction state. */
@@ -858,6 +887,8 @@ static int fork_memory(uint64_t child)
 	if (skip[n].lo < skip[n].hi) {
 		n++;
 	}
+	skip[n].lo = stack_lo;
+	skip[n++].hi = stack_hi;
 	for (size_t i = 1; i < n; i++) {
 		for (size_t j = i; j > 0 && skip[j].lo < skip[j - 1].lo; j--) {
 			t = skip[j];
@@ -876,6 +907,15 @@ static int fork_memory(uint64_t child)
 		}
 		if (i < n && skip[i].hi > at) {
 			at = skip[i].hi;
+		}
+	}
+	/* The runtime's private pages are its own even there. */
+	for (uint64_t va = stack_lo; va < stack_hi; va += PAGE) {
+		if (!runtime_page_private(va)) {
+			err = copy_range_for_child(child, va, va + PAGE);
+			if (err) {
+				return err;
+			}
 		}
 	}
 	return 0;
@@ -963,19 +1003,22 @@ static int64_t cow_fork(struct pager *pp)
 	if (err) {
 		goto err_destroy;
 	}
+	/* Our variables change before they are shared: no fault after. */
 	p->shared = 1;
-	err = fork_memory((uint64_t)child);
+	p->st.forks++;
+	err = fork_memory((uint64_t)child, pager_fork_ctx.rsp);
 	if (err) {
-		goto err_destroy;
+		goto err_forked;
 	}
 	err = (int)exo_env_start((uint64_t)child, (uint64_t)pager_ctx_resume,
 				 pager_fork_ctx.rsp, 0, 0, 0);
 	if (err) {
-		goto err_destroy;
+		goto err_forked;
 	}
-	p->st.forks++;
 	return child;
 
+err_forked:
+	p->st.forks--;
 err_destroy:
 	/* Our pages stay marked; the next write to each makes it ours again. */
 	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
