@@ -214,6 +214,74 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 	return &table(t)[index_at(va, 1)];
 }
 
+/*
+ * The first index from @i of a present entry of table @t, or 512. Empty
+ * entries are all zeros, and most are empty: eight are looked at at once.
+ */
+static unsigned first_present(const uint64_t *t, unsigned i)
+{
+	for (; i < 512 && (i & 7); i++) {
+		if (t[i] & PTE_P) {
+			return i;
+		}
+	}
+	for (; i < 512; i += 8) {
+		if ((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] |
+		     t[i + 5] | t[i + 6] | t[i + 7]) &
+		    PTE_P) {
+			break;
+		}
+	}
+	for (; i < 512; i++) {
+		if (t[i] & PTE_P) {
+			return i;
+		}
+	}
+	return 512;
+}
+
+uint64_t *arch_pt_next_leaf(uint64_t root, uint64_t va, uint64_t end,
+			    uint64_t *base)
+{
+next:
+	while (va < end) {
+		uint64_t t = root;
+
+		for (int level = 4; level > 1; level--) {
+			uint64_t span = PAGE_SIZE << (9 * (level - 1));
+			uint64_t cover = span << 9; /* what this table maps */
+			unsigned i = index_at(va, level);
+			unsigned j = first_present(table(t), i);
+			uint64_t e;
+
+			if (j == 512) {
+				/* Nothing more here: on past this table. */
+				va = (va & ~(cover - 1)) + cover;
+				if (va == 0) {
+					return NULL; /* wrapped */
+				}
+				goto next;
+			}
+			if (j != i) {
+				va = (va & ~(cover - 1)) + j * span;
+				if (va >= end) {
+					return NULL;
+				}
+			}
+			e = table(t)[j];
+			/* User tables hold no large pages; skip one if seen. */
+			if (level < 4 && (e & PTE_PS)) {
+				va = (va & ~(span - 1)) + span;
+				goto next;
+			}
+			t = e & PTE_ADDR;
+		}
+		*base = va & ~(LARGE_PAGE_SIZE - 1);
+		return table(t);
+	}
+	return NULL;
+}
+
 void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx)
 {
 	uint64_t *e = table(table_pa);

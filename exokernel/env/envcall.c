@@ -318,6 +318,44 @@ int64_t sys_frame_refs(uint64_t pa, uint64_t a1, uint64_t a2, uint64_t a3,
 }
 
 /*
+ * Lend the caller's pages of [lo, hi) to a child not yet started, for a
+ * copy-on-write fork: see vm_share_range. @mark is the EXO_PERM_USER*
+ * bit that replaces W.
+ */
+int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
+			     uint64_t mark, uint64_t a4, uint64_t a5)
+{
+	struct env *c = env_resolve(curenv, (exo_envid_t)id);
+
+	if (!c) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	if (c == curenv) {
+		return EXO_ERR_INVALID;
+	}
+	if (!env_controls(curenv, c, EXO_CAP_MAP)) {
+		return EXO_ERR_DENIED;
+	}
+	if (c->state != ENV_CREATED) {
+		return EXO_ERR_STATE;
+	}
+	if ((lo | hi) & (EXO_PAGE_SIZE - 1)) {
+		return EXO_ERR_ALIGN;
+	}
+	if (mark != EXO_PERM_USER0 && mark != EXO_PERM_USER1 &&
+	    mark != EXO_PERM_USER2) {
+		return EXO_ERR_INVALID;
+	}
+	if (lo >= hi) {
+		return EXO_ERR_INVALID;
+	}
+	if (lo < EXO_USER_MIN || hi > EXO_USER_MAP_TOP) {
+		return EXO_ERR_DENIED;
+	}
+	return (int64_t)vm_share_range(curenv, c, lo, hi, (mark >> 4) << 9);
+}
+
+/*
  * Batched page operations. Every operation is checked before any is
  * applied; an operation that fails while being applied (only for want of
  * page-table memory) stops the batch, and the result says how many were

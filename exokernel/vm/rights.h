@@ -21,6 +21,8 @@
 /* PTE bits the MMU ignores: the ceiling a capability put on a mapping. */
 #define PTE_CAP_NOW (1ul << 52) /* mapped via a capability without W */
 #define PTE_CAP_NOX (1ul << 53) /* mapped via a capability without X */
+/* The three PTE bits an environment may use for itself (EXO_PERM_USER*). */
+#define PTE_USER_BITS (7ul << 9)
 
 /* May an environment map a page at @va? */
 static inline int vm_va_ok(uint64_t va)

@@ -234,6 +234,106 @@ static uaddr_t leaf_span(uaddr_t va, uaddr_t end, size_t *i0, size_t *i1)
 	return next;
 }
 
+/*
+ * May vm_share_range lend the page @pte of @caller's? Its frame (*@out)
+ * must be one page_map would let @caller map without a capability.
+ */
+static int share_frame_ok(struct env *caller, uint64_t pte, struct frame **out)
+{
+	struct frame *f;
+
+	if (pte & (PTE_CAP_NOW | PTE_CAP_NOX)) {
+		return 0; /* through a capability, or lent to the caller */
+	}
+	f = frame_lookup(&kframes, pte & PTE_ADDR);
+	if (!f || f->state != FRAME_USED || f->owner == FRAME_OWNER_KERNEL ||
+	    f->refcount == UINT16_MAX) {
+		return 0;
+	}
+	if (f->owner != caller->id && !owns_frame(caller, f)) {
+		return 0;
+	}
+	*out = f;
+	return 1;
+}
+
+uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
+			uaddr_t hi, uint64_t mark)
+{
+	/* Does @child own frames of this owner (its ceiling)? Cached. */
+	uint32_t seen_owner = FRAME_OWNER_NONE;
+	int child_owns = 0;
+	uint64_t changed = 0, base, *st, *ct;
+	uaddr_t va = lo;
+
+	while ((st = arch_pt_next_leaf(caller->root, va, hi, &base))) {
+		size_t i, i1;
+
+		va = leaf_span(va < base ? base : va, hi, &i, &i1);
+		ct = NULL;
+		for (; i < i1; i++) {
+			uint64_t pte = st[i], cpte, old, *slot;
+			struct frame *f;
+
+			/* Most entries are empty (all zeros): eight at a time. */
+			if ((i & 7) == 0 && i + 8 <= i1 &&
+			    !((st[i] | st[i + 1] | st[i + 2] | st[i + 3] |
+			       st[i + 4] | st[i + 5] | st[i + 6] | st[i + 7]) &
+			      PTE_P)) {
+				i += 7;
+				continue;
+			}
+			if (!(pte & PTE_P)) {
+				continue;
+			}
+			if (!share_frame_ok(caller, pte, &f)) {
+				va = base + i * PAGE_SIZE;
+				goto out;
+			}
+			if (!ct) {
+				slot = arch_pt_slot(child->root, base + i * PAGE_SIZE,
+						    vm_pt_alloc, child);
+				if (!slot) {
+					va = base + i * PAGE_SIZE;
+					goto out;
+				}
+				ct = slot - i;
+			}
+			if (f->owner != seen_owner) {
+				seen_owner = f->owner;
+				child_owns = owns_frame(child, f);
+			}
+			cpte = (pte & (PTE_ADDR | PTE_NX | PTE_USER_BITS)) |
+			       PTE_P | PTE_U;
+			if (pte & PTE_W) {
+				cpte |= mark;
+			}
+			if (!child_owns) {
+				/* As page_map of someone else's frame. */
+				cpte |= PTE_CAP_NOW |
+					((pte & PTE_NX) ? PTE_CAP_NOX : 0);
+			}
+			frame_ref(&kframes, pte & PTE_ADDR);
+			old = ct[i];
+			ct[i] = cpte;
+			if (old & PTE_P) {
+				frame_unref(&kframes, old & PTE_ADDR);
+			}
+			if (pte & PTE_W) {
+				st[i] = (pte & ~PTE_W) | mark;
+				changed++;
+			}
+		}
+	}
+	va = hi;
+out:
+	/* A few pages one by one, more by one reload of the root. */
+	if (changed && caller == curenv) {
+		arch_tlb_flush_range(lo, (va - lo) >> PAGE_SHIFT);
+	}
+	return va;
+}
+
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {

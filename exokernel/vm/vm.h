@@ -38,6 +38,25 @@ int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
 int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
 		 paddr_t pa, uint32_t perm, struct cap *via);
 
+/*
+ * vm_share_range - lend @caller's present pages of [@lo, @hi) (page
+ * aligned, checked by the caller) to @child at the same addresses, as a
+ * copy-on-write fork wants them: the child's mapping has the caller's
+ * rights without W, and with the software bit @mark (a PTE_USER bit) where
+ * the caller's page was writable or already carried @mark; the caller's
+ * writable pages lose W and get @mark too. A page is lent only if the
+ * caller could map its frame into @child itself without a capability (its
+ * own frame, or one of an environment it controls; not a mapping with a
+ * ceiling, i.e. one got through a capability or lent to the caller), and
+ * its reference count has room; the child's mapping carries the ceiling
+ * page_map would give it. The child's page tables are its own (freed when
+ * it ends). Stops at the first page it cannot lend, or when a page table
+ * cannot be had; what came before stays done.
+ * Return: the address it stopped at: @hi when the whole range was lent.
+ */
+uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
+			uaddr_t hi, uint64_t mark);
+
 /* vm_unmap - unmap @npages pages from @va in @target (holes are fine). */
 int vm_unmap(struct env *target, uaddr_t va, uint64_t npages);
 

@@ -36,6 +36,8 @@ int64_t exo_ipc_reply_recv_msg(uint64_t to, struct exo_msg *m);
 
 /* The upcall entry point (arch/x86_64/user/upcall.S) to register. */
 void exo_upcall_entry(void);
+/* The same, for an exception stack not yet wholly mapped (the runtime's). */
+void exo_upcall_entry_partial(void);
 
 /* This environment's info page and the system's. */
 static inline const volatile struct exo_env_info *exo_env_info(void)

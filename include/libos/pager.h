@@ -165,10 +165,11 @@ struct pager_ops {
 	 * address space, whose writable pages are shared read-only with this
 	 * one until either writes them. Returns twice: 0 in the child, the
 	 * child's id in the parent. The child inherits the fault and
-	 * preemption handlers, but not init's boot modules. Errors (parent
-	 * only): what env_create and the page calls return (EXO_ERR_LIMIT,
-	 * EXO_ERR_NO_MEMORY), EXO_ERR_STATE (a memory limit is set: a child
-	 * could not read the pages in our swap store).
+	 * preemption handlers, but not init's boot modules. Under a memory
+	 * limit the child inherits the limit, the resident set and the swap
+	 * map, with its own copies of the pages in our swap store. Errors
+	 * (parent only): what env_create and the page calls return
+	 * (EXO_ERR_LIMIT, EXO_ERR_NO_MEMORY).
 	 */
 	int64_t (*fork)(struct pager *p);
 	/*

@@ -110,6 +110,20 @@ int set_upcall_filter(upcall_filter_fn filter);
  */
 int runtime_page_private(uint64_t va);
 
+/* A range of addresses [lo, hi). */
+struct runtime_range {
+	uint64_t lo, hi;
+};
+
+/*
+ * runtime_private_ranges - the ranges runtime_page_private names, in
+ * ascending order, into @out (room for @max).
+ * Return: how many there are (RUNTIME_PRIVATE_RANGES), even when more
+ * than @max.
+ */
+#define RUNTIME_PRIVATE_RANGES 3
+size_t runtime_private_ranges(struct runtime_range *out, size_t max);
+
 /*
  * runtime_prepare_child - give child @child (created, not started) its own
  * exception stack and the same upcall registration as ours.

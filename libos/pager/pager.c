@@ -37,7 +37,6 @@
  * one-page windows.
  */
 #define PLACE_TOP (PAGER_REGION_TOP - 0x200000ul)
-#define WALK_VA PLACE_TOP /* struct fork_walk */
 #define PROT_OPS_VA (PLACE_TOP + 0x10000ul) /* protect_marked's batch */
 #define EVICT_VA (PLACE_TOP + 0x20000ul) /* struct evict_state */
 #define COPY_WINDOW (PAGER_REGION_TOP - 2 * PAGE)
@@ -72,7 +71,15 @@ struct evict_state {
 	struct policy_clock clock;
 	struct policy_aging aging;
 	uint64_t frames[SWAP_SLOTS]; /* the swap store's */
+	/* At a fork: the frames of the child's swap store, per slot. */
+	uint64_t fork_frames[SWAP_SLOTS];
 };
+
+/* The eviction state's pages: shared with a child at a fork. */
+#define EVICT_BYTES                                                       \
+	((sizeof(struct evict_state) + PAGE_MASK) & ~(uint64_t)PAGE_MASK)
+_Static_assert(EVICT_VA + EVICT_BYTES <= SWAP_WINDOW,
+	       "the eviction state fits below the windows");
 
 struct cow_pager {
 	struct pager base;
@@ -981,17 +988,10 @@ static int cow_stack_free(struct pager *pp, uint64_t top)
 
 /* ---- Fork ------------------------------------------------------------- */
 
-#define BATCH EXO_PAGE_BATCH_MAX
-
-struct fork_walk {
-	uint64_t child;
-	/* What a child does not get: init's boot-module table and modules. */
-	uint64_t skip_lo, skip_hi;
-	struct exo_page_op to_child[BATCH], to_self[BATCH];
-	size_t nchild, nself;
-};
-
-
+/* What a child does not get: ranges skipped by the fork, at most this many. */
+#define FORK_SKIP_MAX (RUNTIME_PRIVATE_RANGES + 4)
+/* Stack around the fork's stack pointer copied, not shared (both sides). */
+#define FORK_STACK_NEAR 1024
 
 /* A page we cannot lend (not our frame): the child gets its own copy. */
 static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
@@ -1013,156 +1013,34 @@ static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
 }
 
 /*
- * Pages of the child batch whose frames are not ours (a batch is refused
- * whole when one is): each gets its own copy in the child instead, and
- * ours stays as it is (say, memory shared with another environment).
+ * Lend [@lo, @hi) to @child (page_share_range: writable pages become
+ * copy-on-write on both sides). A page the kernel will not lend (a frame
+ * that is not ours, say one lent to us) is copied for the child instead,
+ * and ours stays as it is; then the kernel goes on after it.
  */
-static int walk_lend_only_ours(struct fork_walk *w)
+static int fork_share(uint64_t child, uint64_t lo, uint64_t hi)
 {
-	size_t i, j, k = 0;
-	int err;
-
-	for (i = 0; i < w->nchild; i++) {
-		struct exo_page_op *op = &w->to_child[i];
+	while (lo < hi) {
+		int64_t at = exo_page_share_range(child, lo, hi, PAGER_PERM_COW,
+						  0, 0);
+		uint64_t pte;
 		uint32_t perm;
-
-		if (exo_frame_refs(op->arg, 0, 0, 0, 0, 0) >= 0) {
-			w->to_child[k++] = *op;
-			continue;
-		}
-		perm = op->perm & (EXO_PERM_R | EXO_PERM_X);
-		if (op->perm & PAGER_PERM_COW) {
-			perm |= EXO_PERM_W;
-		}
-		err = copy_for_child(w->child, op->va, perm);
-		if (err) {
-			return err;
-		}
-		for (j = 0; j < w->nself; j++) {
-			if (w->to_self[j].va == op->va) {
-				w->to_self[j] = w->to_self[--w->nself];
-				break;
-			}
-		}
-	}
-	w->nchild = k;
-	return 0;
-}
-
-/* Apply what is queued: the child's mappings first, then our marks. */
-static int walk_flush(struct fork_walk *w)
-{
-	int64_t r;
-	int err;
-
-	if (w->nchild) {
-		r = exo_page_batch(w->child, (uint64_t)w->to_child, w->nchild,
-				   0, 0, 0);
-		if (r == EXO_ERR_DENIED) {
-			err = walk_lend_only_ours(w);
-			if (err) {
-				return err;
-			}
-			r = w->nchild ? exo_page_batch(w->child,
-						       (uint64_t)w->to_child,
-						       w->nchild, 0, 0, 0)
-				      : 0;
-		}
-		if (r != (int64_t)w->nchild) {
-			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
-		}
-	}
-	if (w->nself) {
-		r = exo_page_batch(EXO_ENV_SELF, (uint64_t)w->to_self, w->nself,
-				   0, 0, 0);
-		if (r != (int64_t)w->nself) {
-			return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
-		}
-	}
-	w->nchild = w->nself = 0;
-	return 0;
-}
-
-static void queue(struct exo_page_op *ops, size_t *n, uint16_t op, uint64_t va,
-		  uint64_t pa, uint32_t perm)
-{
-	ops[*n].op = op;
-	ops[*n].perm = (uint16_t)perm;
-	ops[*n].count = 1;
-	ops[*n].va = va;
-	ops[*n].arg = pa;
-	(*n)++;
-}
-
-static int fork_page(struct fork_walk *w, uint64_t va, uint64_t pte)
-{
-	uint64_t pa = pte & EXO_PTE_ADDR;
-	uint32_t x = (pte & EXO_PTE_NX) ? 0 : EXO_PERM_X;
-	int err;
-
-	if (runtime_page_private(va) ||
-	    (va >= PLACE_TOP && va < PAGER_REGION_TOP)) {
-		return 0;
-	}
-	if (va >= w->skip_lo && va < w->skip_hi) {
-		return 0;
-	}
-	if (w->nchild == BATCH || w->nself == BATCH) {
-		err = walk_flush(w);
-		if (err) {
-			return err;
-		}
-	}
-	if (!(pte & (EXO_PTE_W | PAGER_PTE_COW))) {
-		queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
-		      EXO_PERM_R | x);
-		return 0;
-	}
-	queue(w->to_child, &w->nchild, EXO_PAGE_OP_MAP, va, pa,
-	      EXO_PERM_R | x | PAGER_PERM_COW);
-	if (pte & EXO_PTE_W) {
-		queue(w->to_self, &w->nself, EXO_PAGE_OP_PROTECT, va, 0,
-		      EXO_PERM_R | x | PAGER_PERM_COW);
-	}
-	return 0;
-}
-
-/*
- * Walk the table mapping @base at @level through the view: its entries
- * are consecutive there, one per span.
- */
-static int fork_level(struct fork_walk *w, uint64_t base, int level)
-{
-	const volatile uint64_t *t = exo_pt_view_entry(base, level);
-	uint64_t span = PAGE << (9 * (level - 1));
-	int n = level == 4 ? 256 : 512;
-
-	for (int i = 0; i < n; i++) {
-		uint64_t va = base + (uint64_t)i * span, e = t[i];
 		int err;
 
-		/* Most entries are empty: skip them eight at a time. */
-		if ((i & 7) == 0 && i + 7 < n &&
-		    !((e | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] |
-		       t[i + 5] | t[i + 6] | t[i + 7]) &
-		      EXO_PTE_P)) {
-			i += 7;
-			continue;
+		if (at < 0) {
+			return (int)at;
 		}
-		if (!(e & EXO_PTE_P)) {
-			continue;
-		}
-		if (va >= EXO_USER_MAP_TOP) {
+		if ((uint64_t)at >= hi) {
 			break;
 		}
-		if (va >= w->skip_lo && va + span <= w->skip_hi) {
-			continue; /* the whole table is skipped */
-		}
-		err = level == 1 ? fork_page(w, va, e)
-				 : fork_level(w, va, level - 1);
+		pte = exo_pte((uint64_t)at);
+		perm = EXO_PERM_R | ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X) |
+		       ((pte & (EXO_PTE_W | PAGER_PTE_COW)) ? EXO_PERM_W : 0);
+		err = copy_for_child(child, (uint64_t)at, perm);
 		if (err) {
 			return err;
 		}
+		lo = (uint64_t)at + PAGE;
 	}
 	return 0;
 }
@@ -1170,39 +1048,169 @@ static int fork_level(struct fork_walk *w, uint64_t base, int level)
 /*
  * The boot modules stay with their environment (init): spawn passes them
  * on only when asked, and so would a program that forks and wants them.
+ * Their range, or an empty one.
  */
-static void skip_bootmods(struct fork_walk *w)
+static struct runtime_range bootmods_range(void)
 {
 	const struct exo_bootmods *m =
 		(const struct exo_bootmods *)EXO_BOOTMODS_VA;
+	struct runtime_range r = { 0, 0 };
 
 	/* The kernel lays them out above the table, nothing in between. */
-	w->skip_lo = w->skip_hi = 0;
 	if (!(exo_pte(EXO_BOOTMODS_VA) & EXO_PTE_P)) {
-		return;
+		return r;
 	}
-	w->skip_lo = EXO_BOOTMODS_VA;
-	w->skip_hi = EXO_BOOTMODS_VA + sizeof(*m);
+	r.lo = EXO_BOOTMODS_VA;
+	r.hi = EXO_BOOTMODS_VA + sizeof(*m);
 	for (uint32_t i = 0; i < m->count && i < EXO_BOOTMOD_MAX; i++) {
 		uint64_t hi = m->mod[i].va + m->mod[i].size;
 
-		if (m->mod[i].va >= EXO_BOOTMODS_VA && hi > w->skip_hi) {
-			w->skip_hi = hi;
+		if (m->mod[i].va >= EXO_BOOTMODS_VA && hi > r.hi) {
+			r.hi = hi;
 		}
 	}
-	w->skip_hi = (w->skip_hi + PAGE_MASK) & ~PAGE_MASK;
+	r.hi = (r.hi + PAGE_MASK) & ~PAGE_MASK;
+	return r;
+}
+
+/* The child's own copy of our pages [@lo, @hi), with their rights. */
+static int copy_range_for_child(uint64_t child, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t va = lo; va < hi; va += PAGE) {
+		uint64_t pte = exo_pte(va);
+		int err;
+
+		if (!(pte & EXO_PTE_P)) {
+			continue;
+		}
+		err = copy_for_child(
+			child, va,
+			EXO_PERM_R | ((pte & EXO_PTE_NX) ? 0 : EXO_PERM_X) |
+				((pte & (EXO_PTE_W | PAGER_PTE_COW)) ?
+					 EXO_PERM_W :
+					 0));
+		if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Lend the child everything but what it must not share: the runtime's
+ * private pages, the pager's own work areas and windows, and the boot
+ * modules. The skipped ranges are sorted and the gaps between them go to
+ * the kernel one call each. The stack right around @sp (the stack pointer
+ * the child resumes with) is copied instead: both sides write it at once,
+ * and a copy now is cheaper than a copy-on-write fault on each side.
+ */
+static int fork_memory(uint64_t child, uint64_t sp)
+{
+	struct runtime_range skip[FORK_SKIP_MAX], t;
+	size_t n = runtime_private_ranges(skip, RUNTIME_PRIVATE_RANGES);
+	uint64_t at = EXO_USER_MIN;
+	uint64_t stack_lo = (sp - FORK_STACK_NEAR) & ~PAGE_MASK;
+	uint64_t stack_hi = ((sp + FORK_STACK_NEAR) | PAGE_MASK) + 1;
+	int err;
+
+	/* Our work areas and windows, but for the eviction state. */
+	skip[n].lo = PLACE_TOP;
+	skip[n++].hi = EVICT_VA;
+	skip[n].lo = EVICT_VA + EVICT_BYTES;
+	skip[n++].hi = PAGER_REGION_TOP;
+	skip[n] = bootmods_range();
+	if (skip[n].lo < skip[n].hi) {
+		n++;
+	}
+	skip[n].lo = stack_lo;
+	skip[n++].hi = stack_hi;
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0 && skip[j].lo < skip[j - 1].lo; j--) {
+			t = skip[j];
+			skip[j] = skip[j - 1];
+			skip[j - 1] = t;
+		}
+	}
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t end = i < n ? skip[i].lo : EXO_USER_MAP_TOP;
+
+		if (at < end) {
+			err = fork_share(child, at, end);
+			if (err) {
+				return err;
+			}
+		}
+		if (i < n && skip[i].hi > at) {
+			at = skip[i].hi;
+		}
+	}
+	/* The runtime's private pages are its own even there. */
+	for (uint64_t va = stack_lo; va < stack_hi; va += PAGE) {
+		if (!runtime_page_private(va)) {
+			err = copy_range_for_child(child, va, va + PAGE);
+			if (err) {
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Under a limit: the child inherits our eviction state (resident set,
+ * policy, swap map; its pages are shared like the rest of our memory),
+ * and its swap store gets, at the same slots, frames of its own holding
+ * copies of our swapped-out pages, made here; it takes them up when it
+ * starts (fork_swap_adopt). Nothing else of ours is read back.
+ */
+static int fork_swap(struct cow_pager *p, uint64_t child)
+{
+	struct evict_state *ev = p->ev;
+	size_t cap = swap_capacity(p->store);
+
+	for (size_t i = 0; i < cap; i++) {
+		int64_t pa;
+		int err;
+
+		if (!p->swap->va[i]) {
+			if (ev->fork_frames[i]) {
+				ev->fork_frames[i] = 0;
+			}
+			continue;
+		}
+		pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
+		if (pa < 0) {
+			return (int)pa;
+		}
+		err = (int)exo_page_map(EXO_ENV_SELF, COPY_WINDOW, (uint64_t)pa,
+					EXO_PERM_R | EXO_PERM_W, 0, 0);
+		if (err) {
+			return err; /* the child's frame goes with the child */
+		}
+		err = swap_read(p->store, i, (void *)COPY_WINDOW);
+		exo_page_unmap(EXO_ENV_SELF, COPY_WINDOW, 1, 0, 0, 0);
+		if (err) {
+			return err;
+		}
+		/* Written after the window is gone: this may fault (ours is
+		 * copy-on-write after an earlier fork), and the fault uses it. */
+		ev->fork_frames[i] = (uint64_t)pa;
+	}
+	return 0;
+}
+
+/* In the child: the swap store is the frames our parent filled for us. */
+static void fork_swap_adopt(struct cow_pager *p)
+{
+	memcpy(p->ev->frames, p->ev->fork_frames, sizeof(p->ev->frames));
 }
 
 static int64_t cow_fork(struct pager *pp)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
-	struct fork_walk *walk;
 	int64_t child;
 	int err;
 
-	if (p->limit) {
-		return EXO_ERR_STATE; /* a child could not read our swap store */
-	}
 	/* Both sides will take copy-on-write faults. */
 	err = hook(p);
 	if (err) {
@@ -1218,35 +1226,34 @@ static int64_t cow_fork(struct pager *pp)
 		if (p->orphans.n) {
 			p->orphans.n = 0;
 		}
+		if (p->limit) {
+			fork_swap_adopt(p);
+		}
 		return 0;
 	}
-	err = work_area(WALK_VA, sizeof(struct fork_walk));
-	if (!err) {
-		err = runtime_prepare_child((uint64_t)child);
+	err = runtime_prepare_child((uint64_t)child);
+	if (!err && p->limit) {
+		err = fork_swap(p, (uint64_t)child);
 	}
 	if (err) {
 		goto err_destroy;
 	}
-	walk = (struct fork_walk *)WALK_VA;
-	walk->child = (uint64_t)child;
-	walk->nchild = walk->nself = 0;
-	skip_bootmods(walk);
+	/* Our variables change before they are shared: no fault after. */
 	p->shared = 1;
-	err = fork_level(walk, 0, 4);
-	if (!err) {
-		err = walk_flush(walk);
-	}
+	p->st.forks++;
+	err = fork_memory((uint64_t)child, pager_fork_ctx.rsp);
 	if (err) {
-		goto err_destroy;
+		goto err_forked;
 	}
 	err = (int)exo_env_start((uint64_t)child, (uint64_t)pager_ctx_resume,
 				 pager_fork_ctx.rsp, 0, 0, 0);
 	if (err) {
-		goto err_destroy;
+		goto err_forked;
 	}
-	p->st.forks++;
 	return child;
 
+err_forked:
+	p->st.forks--;
 err_destroy:
 	/* Our pages stay marked; the next write to each makes it ours again. */
 	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);

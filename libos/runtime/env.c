@@ -13,6 +13,13 @@
 /* Where the runtime keeps its own pages. */
 #define XSTACK_TOP 0x00007e0000000000ul
 #define XSTACK_PAGES 8
+/*
+ * The pages at the top mapped first: enough for the pager's hook, the only
+ * one that runs before the rest are mapped (xstack_complete), nested
+ * faults included.
+ */
+#define XSTACK_HOT_PAGES 2
+#define XSTACK_LOW (XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE)
 #define CHILD_STACK_TOP 0x00007d0000000000ul
 #define CHILD_STACK_PAGES 16
 #define SCRATCH_VA 0x00007c0000000000ul
@@ -23,31 +30,25 @@ static page_fault_hook_fn page_hook;
 static upcall_filter_fn filter_fn;
 
 void libos_upcall(struct exo_upcall_frame *f);
+void libos_upcall_partial(struct exo_upcall_frame *f);
 static int register_upcalls(uint64_t env);
+static void xstack_complete(void);
 
 /*
- * Who sees an upcall, in order. A fault: for a page fault the pager's
- * hook first (demand-zero and copy-on-write faults are not errors, even
- * inside a module), then the upcall filter (the module framework's:
- * faults inside modules), the fault filter (the threads': stack guards),
- * and the program's fault handler. A lost slice: the upcall filter (the
- * modules' watchdog), then the threads' hook, else the program's
- * preemption handler.
+ * The whole exception stack is mapped (else only its top pages, or
+ * nothing), and upcalls come to exo_upcall_entry rather than
+ * exo_upcall_entry_partial. A fork's child finds it clear
+ * (runtime_prepare_child).
  */
-void libos_upcall(struct exo_upcall_frame *f)
+static int xstack_whole;
+
+/* libos_upcall past the pager's hook. */
+static inline __attribute__((always_inline)) void
+upcall_after_hook(struct exo_upcall_frame *f)
 {
 	int r;
 
 	if (f->kind == EXO_UPCALL_FAULT) {
-		if (f->vector == 14 && page_hook) {
-			r = page_hook(f);
-			if (r == 0) {
-				return;
-			}
-			if (r < 0) {
-				exit(r);
-			}
-		}
 		if (filter_fn && filter_fn(f)) {
 			return; /* it rewrote the frame to resume elsewhere */
 		}
@@ -84,6 +85,56 @@ void libos_upcall(struct exo_upcall_frame *f)
 	}
 }
 
+/*
+ * Who sees an upcall, in order. A fault: for a page fault the pager's
+ * hook first (demand-zero and copy-on-write faults are not errors, even
+ * inside a module), then the upcall filter (the module framework's:
+ * faults inside modules), the fault filter (the threads': stack guards),
+ * and the program's fault handler. A lost slice: the upcall filter (the
+ * modules' watchdog), then the threads' hook, else the program's
+ * preemption handler.
+ */
+void libos_upcall(struct exo_upcall_frame *f)
+{
+	int r;
+
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
+		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	upcall_after_hook(f);
+}
+
+/*
+ * The entry while only the top of the exception stack is mapped: the
+ * pager's hook runs there; anything else first maps the rest and goes
+ * back to the usual entry for good.
+ */
+void libos_upcall_partial(struct exo_upcall_frame *f)
+{
+	int r;
+
+	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
+		r = page_hook(f);
+		if (r == 0) {
+			return;
+		}
+		if (r < 0) {
+			exit(r);
+		}
+	}
+	xstack_complete();
+	if (register_upcalls(EXO_ENV_SELF)) {
+		exit(EXO_ERR_FAULT);
+	}
+	upcall_after_hook(f);
+}
+
 int map_anon(uint64_t va, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
@@ -106,7 +157,8 @@ int map_anon(uint64_t va, uint64_t n)
 /* Tell the kernel which upcalls @env takes now, on its exception stack. */
 static int register_upcalls(uint64_t env)
 {
-	uint64_t entry = (uint64_t)exo_upcall_entry;
+	uint64_t entry = xstack_whole ? (uint64_t)exo_upcall_entry :
+					(uint64_t)exo_upcall_entry_partial;
 	bool faults = fault_fn || fault_filter || page_hook || filter_fn;
 	bool preempts = preempt_fn || preempt_hook || filter_fn;
 
@@ -116,19 +168,41 @@ static int register_upcalls(uint64_t env)
 
 static int have_stack;
 
+/*
+ * The exception stack starts with its top XSTACK_HOT_PAGES pages: the
+ * kernel writes upcall frames only into mapped writable pages (else it
+ * ends the environment), and the pager's hook needs no more. Everything
+ * else that handles an upcall (filters, handlers of unknown depth) runs
+ * after xstack_complete has mapped the rest, in this environment (a
+ * fork's child starts with the top pages only).
+ */
 static int xstack_ready(void)
 {
 	int err;
 
 	if (!have_stack) {
-		err = map_anon(XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE,
-			       XSTACK_PAGES);
+		err = map_anon(XSTACK_TOP - XSTACK_HOT_PAGES * EXO_PAGE_SIZE,
+			       XSTACK_HOT_PAGES);
 		if (err) {
 			return err;
 		}
 		have_stack = 1;
 	}
 	return 0;
+}
+
+/* Map the rest of the exception stack if it is not yet. */
+static void xstack_complete(void)
+{
+	int err;
+
+	if (!(exo_pte(XSTACK_LOW) & EXO_PTE_P)) {
+		err = map_anon(XSTACK_LOW, XSTACK_PAGES - XSTACK_HOT_PAGES);
+		if (err) {
+			exit(err);
+		}
+	}
+	xstack_whole = 1;
 }
 
 /* Map the exception stack if need be, then register with the kernel. */
@@ -179,17 +253,40 @@ int runtime_page_private(uint64_t va)
 		va < CHILD_STACK_TOP);
 }
 
+size_t runtime_private_ranges(struct runtime_range *out, size_t max)
+{
+	static const struct runtime_range r[RUNTIME_PRIVATE_RANGES] = {
+		{ SCRATCH_VA, SCRATCH_VA + EXO_PAGE_SIZE },
+		{ CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE,
+		  CHILD_STACK_TOP },
+		{ XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE, XSTACK_TOP },
+	};
+
+	for (size_t i = 0; i < max && i < RUNTIME_PRIVATE_RANGES; i++) {
+		out[i] = r[i];
+	}
+	return RUNTIME_PRIVATE_RANGES;
+}
+
 int runtime_prepare_child(uint64_t child)
 {
-	struct exo_page_op ops[XSTACK_PAGES];
+	struct exo_page_op ops[XSTACK_HOT_PAGES];
 	int64_t r;
 	int i;
 
 	if (!have_stack) {
 		return register_upcalls(child);
 	}
-	/* The kernel writes upcall frames there: it must be the child's own. */
-	for (i = 0; i < XSTACK_PAGES; i++) {
+	/*
+	 * The child sees our memory as it is now: it must look for itself
+	 * (we shall, once, too).
+	 */
+	xstack_whole = 0;
+	/*
+	 * The kernel writes upcall frames there: it must be the child's own.
+	 * Its top pages are enough to start (see xstack_ready).
+	 */
+	for (i = 0; i < XSTACK_HOT_PAGES; i++) {
 		int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, child, 0, 0, 0, 0);
 
 		if (pa < 0) {
@@ -201,8 +298,8 @@ int runtime_prepare_child(uint64_t child)
 		ops[i].va = XSTACK_TOP - (uint64_t)(i + 1) * EXO_PAGE_SIZE;
 		ops[i].arg = (uint64_t)pa;
 	}
-	r = exo_page_batch(child, (uint64_t)ops, XSTACK_PAGES, 0, 0, 0);
-	if (r != XSTACK_PAGES) {
+	r = exo_page_batch(child, (uint64_t)ops, XSTACK_HOT_PAGES, 0, 0, 0);
+	if (r != XSTACK_HOT_PAGES) {
 		return r < 0 ? (int)r : EXO_ERR_NO_MEMORY;
 	}
 	return register_upcalls(child);

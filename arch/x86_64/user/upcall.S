@@ -7,6 +7,9 @@
  * EXO_UPCALL_GAP bytes, and libOS code has no red zone), the other
  * registers and rflags are reloaded, and pop/ret land in the old context.
  *
+ * exo_upcall_entry_partial is the same with libos_upcall_partial as the
+ * handler (an exception stack not yet wholly mapped: libos/runtime/env.c).
+ *
  * Frame offsets: regs at 32; within regs rax 0, rbx 8, rcx 16, rdx 24,
  * rsi 32, rdi 40, rbp 48, rsp 56, r8 64 .. r15 120, rip 128, rflags 136.
  */
@@ -18,6 +21,7 @@
 exo_upcall_entry:
 	xor %ebp, %ebp
 	call libos_upcall		/* rdi = frame; returns to resume */
+.Lresume:
 	mov %rsp, %rax			/* the frame again */
 	mov R(56), %rcx			/* interrupted rsp */
 	sub $16, %rcx
@@ -46,4 +50,12 @@ exo_upcall_entry:
 	pop %rax
 	ret
 	.size exo_upcall_entry, . - exo_upcall_entry
+
+	.globl exo_upcall_entry_partial
+	.type exo_upcall_entry_partial, @function
+exo_upcall_entry_partial:
+	xor %ebp, %ebp
+	call libos_upcall_partial
+	jmp .Lresume
+	.size exo_upcall_entry_partial, . - exo_upcall_entry_partial
 	.section .note.GNU-stack, "", @progbits

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Eviction under a memory limit, as init: a workload over more pages than
- * may be resident, whose results must still be right. Built once per
+ * may be resident, whose results must still be right; then a fork with
+ * most pages in the swap store, after which parent, child and grandchild
+ * each read all their data back and write their own. Built once per
  * replacement policy (POLICY).
  */
 #include <stdint.h>
@@ -39,12 +41,76 @@ static int on_fault(struct exo_upcall_frame *f)
 		checks++;                                                  \
 	} while (0)
 
+static uint64_t expect[PAGES];
+static volatile uint64_t *p;
+
+/* Every page holds expect[i] ^ @x at its start and the complement at its end. */
+static int all_right(uint64_t x)
+{
+	for (uint64_t i = 0; i < PAGES; i++) {
+		if (p[i * 512] != (expect[i] ^ x) ||
+		    p[i * 512 + 511] != ~(expect[i] ^ x)) {
+			printf("FAIL: page %lu holds 0x%lx, not 0x%lx\n",
+			       (unsigned long)i, (unsigned long)p[i * 512],
+			       (unsigned long)(expect[i] ^ x));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void write_all(uint64_t x)
+{
+	for (uint64_t i = 0; i < PAGES; i++) {
+		p[i * 512] = expect[i] ^ x;
+		p[i * 512 + 511] = ~(expect[i] ^ x);
+	}
+}
+
+/*
+ * The child of a fork under the limit: it reads back everything (from its
+ * copies of the swapped-out pages, and the pages it shares), then writes
+ * its own data, with the limit still kept; it forks once more itself.
+ */
+static void forked_child(uint64_t x, int depth)
+{
+	struct exo_exit_info info;
+	struct pager_stats st0, st;
+	int64_t g;
+
+	pager_stats(&st0);
+	CHECK(all_right(0), "the child (depth %d) reads the parent's data", depth);
+	write_all(x);
+	CHECK(all_right(x), "the child (depth %d) reads its own data", depth);
+	pager_stats(&st);
+	CHECK(st.swap_ins > st0.swap_ins && st.evictions > st0.evictions,
+	      "the child swapped in and out itself");
+	CHECK(st.resident <= LIMIT, "the child keeps the limit (%lu)",
+	      (unsigned long)st.resident);
+	if (depth == 1) {
+		/* Its own pages are now partly lent frames of its parent's. */
+		g = pager_fork();
+		CHECK(g >= 0, "the child forks (%s)", exo_status_name(g));
+		if (g == 0) {
+			CHECK(all_right(x), "the grandchild reads the child's data");
+			write_all(x * 3);
+			CHECK(all_right(x * 3), "the grandchild its own");
+			exit(0);
+		}
+		CHECK(wait_child((exo_envid_t)g, &info) == g &&
+			      info.reason == EXO_EXIT_NORMAL && info.code == 0,
+		      "the grandchild ended well");
+		CHECK(all_right(x), "the child's data after the grandchild's");
+	}
+	exit(0);
+}
+
 int main(void)
 {
-	static uint64_t expect[PAGES];
+	struct exo_exit_info info;
+	int64_t child;
 	struct pager_stats st;
 	uint64_t va = 0, seed = 12345;
-	volatile uint64_t *p;
 
 	CHECK(pager_cow_use_policy(POLICY) == 0, "policy %s", POLICY);
 	CHECK(pager_set_limit(1) == EXO_ERR_INVALID, "a limit of 1 refused");
@@ -91,7 +157,25 @@ int main(void)
 	p[3 * 512] = 3;
 	CHECK(traps == 1 && p[3 * 512] == 3, "a write trapped once (%d)",
 	      traps);
-	CHECK(pager_fork() == EXO_ERR_STATE, "no fork with pages out");
+	p[3 * 512] = expect[3]; /* the handler made it writable again */
+	/* Fork with most pages in the swap store. */
+	child = pager_fork();
+	CHECK(child >= 0, "fork under a limit (%s)", exo_status_name(child));
+	if (child == 0) {
+		forked_child(0x5555555555555555ul, 1);
+	}
+	CHECK(wait_child((exo_envid_t)child, &info) == child, "wait");
+	CHECK(info.reason == EXO_EXIT_NORMAL && info.code == 0,
+	      "the child read and wrote its data (%u, %ld)",
+	      (unsigned)info.reason, (long)info.code);
+	CHECK(all_right(0), "the parent's data is its own after the child's");
+	write_all(0xaaaaaaaaaaaaaaaaul);
+	CHECK(all_right(0xaaaaaaaaaaaaaaaaul), "the parent writes its own");
+	pager_stats(&st);
+	CHECK(st.resident <= LIMIT, "the parent keeps the limit");
+	printf("pager: fork under a limit of %d with %d pages: parent, child "
+	       "and grandchild read back and write their own data\n", LIMIT,
+	       PAGES);
 	CHECK(pager_unmap(va, PAGES * PAGE) == 0, "unmap");
 	pager_stats(&st);
 	CHECK(st.resident == 0, "nothing resident after unmap");

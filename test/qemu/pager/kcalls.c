@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two kernel calls the pager needs, as init: page_clear_ad clears
- * only the accessed and dirty bits of mappings the caller may change, and
+ * The kernel calls the pager needs, as init: page_clear_ad clears only
+ * the accessed and dirty bits of mappings the caller may change,
  * frame_refs tells the reference count only of frames the caller could
- * free. Neither gives a child any say over its parent, nor anyone more
- * rights. Numbers in the gaps of the list are EXO_ERR_NOSYS.
+ * free, and page_share_range lends only pages the caller could map
+ * itself, only to a child not yet started, dropping W on both sides. None
+ * gives a child any say over its parent, nor anyone more rights. Numbers
+ * in the gaps of the list are EXO_ERR_NOSYS.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,10 @@
 #define PAGE EXO_PAGE_SIZE
 #define VA 0x0000210000000000ul
 #define VA2 0x0000210000010000ul
+#define VA3 0x0000210000020000ul /* page_share_range's pages */
+#define SHARE_PAGES 8
+#define COW EXO_PERM_USER0
+#define COW_PTE EXO_PTE_USER0
 #define RIGHTS (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U | EXO_PTE_NX | EXO_PTE_ADDR)
 
 int64_t raw_syscall(uint64_t nr, uint64_t a0, uint64_t a1);
@@ -141,11 +147,215 @@ static void frame_refs(void)
 	printf("kcalls: frame_refs ok\n");
 }
 
+static volatile uint64_t share_faults;
+
+/* A write to a page page_share_range made read-only: count it, undo it. */
+static int share_fault(struct exo_upcall_frame *f)
+{
+	uint64_t va = f->addr & ~(PAGE - 1);
+
+	if (f->vector != 14 || va != VA3) {
+		return 1;
+	}
+	share_faults++;
+	return exo_page_protect(EXO_ENV_SELF, va, 1, EXO_PERM_R | EXO_PERM_W,
+				0, 0) == 1 ? 0 : 1;
+}
+
+/* Blocks until destroyed: a child that is already running. */
+static int sleeper(uint64_t arg)
+{
+	struct exo_msg m;
+
+	for (;;) {
+		m.cap = EXO_CAP_NONE;
+		exo_ipc_recv_msg(0, &m);
+	}
+	return 0;
+}
+
+/* A child: it may not lend into its parent, nor lend what it was lent. */
+static int share_meddle(uint64_t arg)
+{
+	uint64_t code = (uint64_t)share_meddle & ~(PAGE - 1);
+	int64_t g;
+
+	if (exo_page_share_range(parent, VA3, VA3 + PAGE, COW, 0, 0) !=
+	    EXO_ERR_DENIED) {
+		return 1;
+	}
+	g = exo_env_create(0, 0, 0, 0, 0, 0);
+	if (g < 0) {
+		return 2;
+	}
+	/* Its code is the parent's frames, lent: the call stops at once. */
+	if (exo_page_share_range((uint64_t)g, code, code + PAGE, COW, 0, 0) !=
+	    (int64_t)code) {
+		return 3;
+	}
+	exo_env_destroy((uint64_t)g, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)g, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+static void share_range(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)VA3;
+	struct exo_exit_info x;
+	int64_t child, sl, pa[SHARE_PAGES], cap, r;
+	uint64_t before[SHARE_PAGES];
+
+	/*
+	 * Pages 0, 2, 3: read-write; 1: read-only; 4: a hole; 5: mapped
+	 * through a read-only capability of our own frame; 6: read-write,
+	 * 7: read-only and already marked.
+	 */
+	for (int i = 0; i < SHARE_PAGES; i++) {
+		uint32_t perm = (i == 1 || i == 7) ? EXO_PERM_R :
+						     EXO_PERM_R | EXO_PERM_W;
+
+		if (i == 7) {
+			perm |= COW;
+		}
+		pa[i] = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+		CHECK(pa[i] > 0, "a frame");
+		if (i == 4) {
+			continue;
+		}
+		if (i == 5) {
+			cap = exo_cap_frame((uint64_t)pa[i], EXO_CAP_R, 0, 0, 0,
+					    0);
+			CHECK(cap >= 0, "a read-only capability");
+			CHECK(exo_cap_map(EXO_ENV_SELF, VA3 + 5 * PAGE,
+					  (uint64_t)cap, EXO_PERM_R, 0, 0) == 0,
+			      "mapped through it");
+			continue;
+		}
+		CHECK(exo_page_map(EXO_ENV_SELF, VA3 + (uint64_t)i * PAGE,
+				   (uint64_t)pa[i], perm, 0, 0) == 0, "map");
+	}
+	p[0] = 1; /* the TLB holds page 0 writable now */
+	for (int i = 0; i < SHARE_PAGES; i++) {
+		before[i] = exo_pte(VA3 + (uint64_t)i * PAGE);
+	}
+	child = exo_env_create(0, 0, 0, 0, 0, 0);
+	CHECK(child > 0, "a child");
+
+	/* Refusals change nothing. */
+	CHECK(exo_page_share_range(EXO_ENV_SELF, VA3, VA3 + PAGE, COW, 0, 0) ==
+		      EXO_ERR_INVALID, "not into itself");
+	CHECK(exo_page_share_range(4000, VA3, VA3 + PAGE, COW, 0, 0) ==
+		      EXO_ERR_NOT_FOUND, "no such env");
+	CHECK(exo_page_share_range((uint64_t)child, VA3 + 8, VA3 + PAGE, COW, 0,
+				   0) == EXO_ERR_ALIGN, "unaligned start");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + 8, COW, 0, 0) ==
+		      EXO_ERR_ALIGN, "unaligned end");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3, COW, 0, 0) ==
+		      EXO_ERR_INVALID, "empty");
+	CHECK(exo_page_share_range((uint64_t)child, VA3 + PAGE, VA3, COW, 0,
+				   0) == EXO_ERR_INVALID, "backwards");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE, 0, 0, 0) ==
+		      EXO_ERR_INVALID, "no mark");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE,
+				   EXO_PERM_W, 0, 0) == EXO_ERR_INVALID,
+	      "W is not a mark");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE,
+				   EXO_PERM_USER0 | EXO_PERM_USER1, 0,
+				   0) == EXO_ERR_INVALID, "two marks");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE,
+				   1ul << 32 | COW, 0, 0) == EXO_ERR_INVALID,
+	      "a mark wider than its field");
+	CHECK(exo_page_share_range((uint64_t)child, 0, VA3, COW, 0, 0) ==
+		      EXO_ERR_DENIED, "page zero");
+	CHECK(exo_page_share_range((uint64_t)child, VA3,
+				   0xffff800000001000ul, COW, 0,
+				   0) == EXO_ERR_DENIED, "into kernel space");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, EXO_USER_TOP, COW, 0,
+				   0) == EXO_ERR_DENIED, "the view and info pages");
+	for (int i = 0; i < SHARE_PAGES; i++) {
+		CHECK(exo_pte(VA3 + (uint64_t)i * PAGE) == before[i],
+		      "page %d unchanged by the refusals", i);
+	}
+
+	/* It lends pages 0-3 and stops at the capability's page. */
+	CHECK(set_fault_handler(share_fault, NULL) == 0, "handler");
+	r = exo_page_share_range((uint64_t)child, VA3, VA3 + SHARE_PAGES * PAGE,
+				 COW, 0, 0);
+	CHECK(r == (int64_t)(VA3 + 5 * PAGE),
+	      "stopped at the capability's page (0x%lx)", (unsigned long)r);
+	for (int i = 0; i < 4; i++) {
+		uint64_t pte = exo_pte(VA3 + (uint64_t)i * PAGE);
+
+		CHECK((pte & EXO_PTE_ADDR) == (uint64_t)pa[i] &&
+			      !(pte & EXO_PTE_W),
+		      "page %d: same frame, read-only now", i);
+		CHECK(!(pte & COW_PTE) == !(before[i] & EXO_PTE_W),
+		      "page %d: marked only if it was writable", i);
+		CHECK(exo_frame_refs((uint64_t)pa[i], 0, 0, 0, 0, 0) == 3,
+		      "page %d: owner, ours and the child's", i);
+	}
+	CHECK(exo_pte(VA3 + 5 * PAGE) == before[5] &&
+		      (exo_pte(VA3 + 6 * PAGE) & EXO_PTE_W),
+	      "nothing past the stop changed");
+	CHECK(exo_frame_refs((uint64_t)pa[5], 0, 0, 0, 0, 0) == 2,
+	      "the capability's page is not lent");
+	/* The old writable TLB entry is gone: a write faults once. */
+	p[0] = 2;
+	CHECK(share_faults == 1 && p[0] == 2, "a write to a lent page faults");
+
+	/* Going on after the stop lends the rest; marked stays marked. */
+	CHECK(exo_page_share_range((uint64_t)child, VA3 + 6 * PAGE,
+				   VA3 + SHARE_PAGES * PAGE, COW, 0,
+				   0) == (int64_t)(VA3 + SHARE_PAGES * PAGE),
+	      "the rest");
+	CHECK(exo_pte(VA3 + 6 * PAGE) & COW_PTE, "page 6 marked");
+	CHECK(exo_pte(VA3 + 7 * PAGE) == before[7], "page 7 as it was");
+	CHECK(exo_frame_refs((uint64_t)pa[7], 0, 0, 0, 0, 0) == 3,
+	      "page 7 lent");
+	/* Lending again replaces the child's mappings: no extra reference. */
+	CHECK(exo_page_share_range((uint64_t)child, VA3 + 6 * PAGE,
+				   VA3 + SHARE_PAGES * PAGE, COW, 0,
+				   0) == (int64_t)(VA3 + SHARE_PAGES * PAGE),
+	      "again");
+	CHECK(exo_frame_refs((uint64_t)pa[6], 0, 0, 0, 0, 0) == 3,
+	      "still one mapping in the child");
+
+	/* The child's end gives the references back. */
+	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);
+	for (int i = 0; i < SHARE_PAGES; i++) {
+		if (i != 4 && i != 5) {
+			CHECK(exo_frame_refs((uint64_t)pa[i], 0, 0, 0, 0, 0) ==
+				      2, "page %d: the child let go", i);
+		}
+	}
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE, COW, 0,
+				   0) == EXO_ERR_NOT_FOUND, "a child gone");
+
+	/* Only into a child not yet started. */
+	sl = spawn_fn(sleeper, 0);
+	CHECK(sl > 0, "a running child");
+	CHECK(exo_page_share_range((uint64_t)sl, VA3, VA3 + PAGE, COW, 0, 0) ==
+		      EXO_ERR_STATE, "not into a running child");
+	exo_env_destroy((uint64_t)sl, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)sl, 0, 0, 0, 0, 0);
+
+	/* Nor into its parent, nor on what it was lent. */
+	parent = env_self();
+	child = spawn_fn(share_meddle, 0);
+	CHECK(child > 0, "spawn");
+	CHECK(wait_child((exo_envid_t)child, &x) == child, "wait");
+	CHECK(x.reason == EXO_EXIT_NORMAL && x.code == 0,
+	      "a child could not lend into its parent or lend on (%ld)",
+	      (long)x.code);
+	printf("kcalls: page_share_range ok\n");
+}
+
 static void gaps(void)
 {
 	CHECK(raw_syscall(29, 0, 0) == EXO_ERR_NOSYS, "29 is a gap here");
 	CHECK(raw_syscall(39, 0, 0) == EXO_ERR_NOSYS, "39");
-	CHECK(raw_syscall(42, 0, 0) == EXO_ERR_NOSYS, "42");
+	CHECK(raw_syscall(43, 0, 0) == EXO_ERR_NOSYS, "43");
 	CHECK(raw_syscall(1000, 0, 0) == EXO_ERR_NOSYS, "past the end");
 	CHECK(raw_syscall(~0ul, 0, 0) == EXO_ERR_NOSYS, "far past the end");
 	printf("kcalls: gaps in the list are NOSYS\n");
@@ -155,6 +365,7 @@ int main(void)
 {
 	clear_ad();
 	frame_refs();
+	share_range();
 	gaps();
 	printf("kcalls: all %d checks passed\n", checks);
 	return 0;

@@ -121,6 +121,16 @@ static inline uint64_t *arch_pt_leaf_table(uint64_t root, uint64_t va)
 	return (uint64_t *)phys_to_virt(e & PTE_ADDR);
 }
 
+/*
+ * arch_pt_next_leaf - the first last-level table under @root that covers
+ * some address of [@va, @end), skipping missing tables at every level (so
+ * an empty 512 GiB costs one look): returns it (through the direct map)
+ * and sets *@base to the 2 MiB-aligned address it starts at; NULL when
+ * the range holds none.
+ */
+uint64_t *arch_pt_next_leaf(uint64_t root, uint64_t va, uint64_t end,
+			    uint64_t *base);
+
 /* arch_pt_slot without creating anything: the leaf entry, or NULL. */
 static inline uint64_t *arch_pt_lookup(uint64_t root, uint64_t va)
 {
