@@ -234,7 +234,7 @@ static inline size_t sched_state_size(size_t threads)
 		.name = name_,                                                 \
 		.impl_major = 1,                                               \
 		.state_version = SCHED_MODULE_STATE,                           \
-		.state_min = SCHED_MODULE_STATE,                               \
+		.state_min = SCHED_MODULE_STATE_MIN,                           \
 		.ops_size = sizeof(struct sched_ops),                          \
 		.ops = (ops_),                                                 \
 		.init = var##_init,                                            \
