@@ -608,4 +608,6 @@ void vm_teardown(struct env *e)
 	frame_unref(&kframes, e->root);
 	vm_kernel_frames--;
 	e->root = 0;
+	/* The tables are gone: nothing may be looked up through them. */
+	memset(e->leaf, 0, sizeof(e->leaf));
 }
