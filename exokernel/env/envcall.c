@@ -111,15 +111,20 @@ int64_t sys_env_wait(uint64_t id, uint64_t uinfo, uint64_t a2, uint64_t a3,
 		     uint64_t a4, uint64_t a5)
 {
 	bool alive = false;
+	uint32_t seen = 0;
 
 	if (curenv->nchildren == 0) {
 		return EXO_ERR_NOT_FOUND;
 	}
-	for (int i = 1; i < NENV; i++) {
+	/* Every child counts in nchildren: stop once all were looked at. */
+	for (int i = 1; i < NENV && seen < curenv->nchildren; i++) {
 		struct env *c = &envs[i];
 
-		if (c->state == ENV_FREE || c->parent != curenv->id ||
-		    (id != EXO_ENV_ANY && c->id != id)) {
+		if (c->state == ENV_FREE || c->parent != curenv->id) {
+			continue;
+		}
+		seen++;
+		if (id != EXO_ENV_ANY && c->id != id) {
 			continue;
 		}
 		if (c->state != ENV_ZOMBIE) {
