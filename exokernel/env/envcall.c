@@ -117,7 +117,7 @@ int64_t sys_env_wait(uint64_t id, uint64_t uinfo, uint64_t a2, uint64_t a3,
 		return EXO_ERR_NOT_FOUND;
 	}
 	/* Every child counts in nchildren: stop once all were looked at. */
-	for (int i = 1; i < NENV && seen < curenv->nchildren; i++) {
+	for (int i = 1; i < env_top && seen < curenv->nchildren; i++) {
 		struct env *c = &envs[i];
 
 		if (c->state == ENV_FREE || c->parent != curenv->id) {
