@@ -221,6 +221,8 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 	frame_unref(&kframes, e->info_pa);
 	vm_kernel_frames--;
 	e->info = NULL;
+	/* Its frames are back: say so now rather than at the next tick. */
+	sysinfo->frames_free = frame_free_count(&kframes);
 	if (e == curenv) {
 		curenv = NULL;
 	}
