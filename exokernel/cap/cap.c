@@ -433,8 +433,9 @@ void cspace_clear(struct cap_pool *p, uint32_t holder)
 	/*
 	 * Re-read each slot as it comes: deleting one subtree may already
 	 * have emptied later slots (capabilities @holder granted to itself).
+	 * Done once none is left (most environments end holding none).
 	 */
-	for (s = 0; s < EXO_CAP_SLOTS; s++) {
+	for (s = 0; s < EXO_CAP_SLOTS && cs->used; s++) {
 		if (cs->slot[s] != CAP_NONE) {
 			subtree_delete(p, cs->slot[s], false);
 		}

@@ -18,6 +18,7 @@
 #include "vm/vm.h"
 
 struct env envs[NENV];
+int env_top = 1;
 struct env *curenv;
 struct cap_pool kcaps;
 struct exo_sys_info *sysinfo;
@@ -106,6 +107,9 @@ int env_alloc(exo_envid_t parent, struct env **out)
 	if (!e) {
 		return EXO_ERR_LIMIT;
 	}
+	if (i + 1 > env_top) {
+		env_top = i + 1;
+	}
 	memset(e, 0, sizeof(*e));
 	frame_list_init(&e->pt_leaf);
 	frame_list_init(&e->pt_upper);
@@ -157,7 +161,7 @@ err_teardown:
 /* Wake every environment blocked on @dead with an error. */
 static void wake_waiters(struct env *dead)
 {
-	for (int i = 1; i < NENV; i++) {
+	for (int i = 1; i < env_top; i++) {
 		struct env *w = &envs[i];
 
 		if ((w->state == ENV_SEND || w->state == ENV_REPLY) &&
@@ -217,11 +221,13 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 	frame_unref(&kframes, e->info_pa);
 	vm_kernel_frames--;
 	e->info = NULL;
+	/* Its frames are back: say so now rather than at the next tick. */
+	sysinfo->frames_free = frame_free_count(&kframes);
 	if (e == curenv) {
 		curenv = NULL;
 	}
 
-	for (int i = 1; had_children && i < NENV; i++) {
+	for (int i = 1; had_children && i < env_top; i++) {
 		struct env *c = &envs[i];
 
 		if (c->state != ENV_FREE && c->state != ENV_CREATED &&
@@ -255,7 +261,7 @@ void env_kill(struct env *e, uint32_t reason, int64_t code)
 	 * now that @e is past the states their deaths wake (it may have
 	 * been calling one of them).
 	 */
-	for (int i = 1; had_children && i < NENV; i++) {
+	for (int i = 1; had_children && i < env_top; i++) {
 		struct env *c = &envs[i];
 
 		if (c->state == ENV_CREATED && c->parent == e->id) {

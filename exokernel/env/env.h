@@ -84,6 +84,11 @@ struct env {
 };
 
 extern struct env envs[NENV];
+/*
+ * 1 + the highest slot ever allocated: loops over the table for the
+ * environments in use stop there (it never goes down).
+ */
+extern int env_top;
 extern struct env *curenv; /* running or last run; NULL when none */
 extern struct cap_pool kcaps;
 extern struct exo_sys_info *sysinfo;

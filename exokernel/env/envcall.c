@@ -111,15 +111,20 @@ int64_t sys_env_wait(uint64_t id, uint64_t uinfo, uint64_t a2, uint64_t a3,
 		     uint64_t a4, uint64_t a5)
 {
 	bool alive = false;
+	uint32_t seen = 0;
 
 	if (curenv->nchildren == 0) {
 		return EXO_ERR_NOT_FOUND;
 	}
-	for (int i = 1; i < NENV; i++) {
+	/* Every child counts in nchildren: stop once all were looked at. */
+	for (int i = 1; i < env_top && seen < curenv->nchildren; i++) {
 		struct env *c = &envs[i];
 
-		if (c->state == ENV_FREE || c->parent != curenv->id ||
-		    (id != EXO_ENV_ANY && c->id != id)) {
+		if (c->state == ENV_FREE || c->parent != curenv->id) {
+			continue;
+		}
+		seen++;
+		if (id != EXO_ENV_ANY && c->id != id) {
 			continue;
 		}
 		if (c->state != ENV_ZOMBIE) {
@@ -322,8 +327,8 @@ int64_t sys_frame_refs(uint64_t pa, uint64_t a1, uint64_t a2, uint64_t a3,
  * copy-on-write fork: see vm_share_range. @mark is the EXO_PERM_USER*
  * bit that replaces W.
  */
-int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
-			     uint64_t mark, uint64_t a4, uint64_t a5)
+/* The child page_share_range and page_lend_range may map into. */
+static int lend_target(uint64_t id, struct env **out)
 {
 	struct env *c = env_resolve(curenv, (exo_envid_t)id);
 
@@ -339,6 +344,19 @@ int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
 	if (c->state != ENV_CREATED) {
 		return EXO_ERR_STATE;
 	}
+	*out = c;
+	return 0;
+}
+
+int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
+			     uint64_t mark, uint64_t a4, uint64_t a5)
+{
+	struct env *c;
+	int err = lend_target(id, &c);
+
+	if (err) {
+		return err;
+	}
 	if ((lo | hi) & (EXO_PAGE_SIZE - 1)) {
 		return EXO_ERR_ALIGN;
 	}
@@ -353,6 +371,35 @@ int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
 		return EXO_ERR_DENIED;
 	}
 	return (int64_t)vm_share_range(curenv, c, lo, hi, (mark >> 4) << 9);
+}
+
+/*
+ * Lend the frames of the caller's pages [src, src + npages) read-only to
+ * a child not yet started, at dst: see vm_lend_range.
+ */
+int64_t sys_page_lend_range(uint64_t id, uint64_t src, uint64_t dst,
+			    uint64_t npages, uint64_t perm, uint64_t a5)
+{
+	struct env *c;
+	int err = lend_target(id, &c);
+
+	if (!err && (perm & ~(uint64_t)EXO_PERM_ALL)) {
+		err = EXO_ERR_INVALID;
+	}
+	if (!err && (perm & EXO_PERM_W)) {
+		err = EXO_ERR_INVALID; /* read-only: a writable page is copied */
+	}
+	if (!err) {
+		err = vm_check_range(src, npages);
+	}
+	if (!err) {
+		err = vm_check_range(dst, npages);
+	}
+	if (err) {
+		return err;
+	}
+	return (int64_t)vm_lend_range(curenv, c, src, dst, npages,
+				      (uint32_t)perm);
 }
 
 /*

@@ -334,6 +334,51 @@ out:
 	return va;
 }
 
+uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
+		       uaddr_t dst, uint64_t npages, uint32_t perm)
+{
+	uint64_t bits = vm_perm_to_pte(perm, arch_pte_nx), *st = NULL,
+		 *ct = NULL, n;
+	uint32_t seen_owner = FRAME_OWNER_NONE;
+	int child_owns = 0;
+
+	for (n = 0; n < npages; n++) {
+		uaddr_t s = src + n * PAGE_SIZE, d = dst + n * PAGE_SIZE;
+		uint64_t *sslot = range_slot(caller->root, s, &st, n == 0);
+		uint64_t pte = sslot ? *sslot : 0, cpte, old;
+		struct frame *f;
+
+		if (!(pte & PTE_P) || !share_frame_ok(caller, pte, &f)) {
+			break;
+		}
+		if (n == 0 || (d & (LARGE_PAGE_SIZE - 1)) == 0) {
+			uint64_t *slot = arch_pt_slot(child->root, d,
+						      vm_pt_alloc, child);
+
+			if (!slot) {
+				break;
+			}
+			ct = slot - ((d >> PAGE_SHIFT) & 511);
+		}
+		if (f->owner != seen_owner) {
+			seen_owner = f->owner;
+			child_owns = owns_frame(child, f);
+		}
+		cpte = (pte & PTE_ADDR) | bits;
+		if (!child_owns) {
+			/* As page_map of someone else's frame. */
+			cpte |= PTE_CAP_NOW | ((perm & EXO_PERM_X) ? 0 : PTE_CAP_NOX);
+		}
+		frame_ref(&kframes, pte & PTE_ADDR);
+		old = ct[(d >> PAGE_SHIFT) & 511];
+		ct[(d >> PAGE_SHIFT) & 511] = cpte;
+		if (old & PTE_P) {
+			frame_unref(&kframes, old & PTE_ADDR);
+		}
+	}
+	return n;
+}
+
 int vm_protect_check(struct env *target, uaddr_t va, uint64_t npages,
 		     uint32_t perm)
 {

@@ -57,6 +57,18 @@ int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
 uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 			uaddr_t hi, uint64_t mark);
 
+/*
+ * vm_lend_range - map the frames of @caller's present pages from @src, in
+ * order, at @npages pages from @dst in @child with @perm (no W; checked
+ * by the caller, like the ranges), under vm_share_range's rule for which
+ * frames may be lent and with the ceiling page_map would give. Stops at
+ * the first page that is not present or may not be lent, or when a page
+ * table cannot be had.
+ * Return: how many pages were lent.
+ */
+uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
+		       uaddr_t dst, uint64_t npages, uint32_t perm);
+
 /* vm_unmap - unmap @npages pages from @va in @target (holes are fine). */
 int vm_unmap(struct env *target, uaddr_t va, uint64_t npages);
 

@@ -285,7 +285,7 @@ struct exo_sys_info {
 	uint64_t context_switches;
 	uint64_t ipc_calls;
 	uint64_t frames_total;
-	uint64_t frames_free;
+	uint64_t frames_free; /* as of the last tick or environment's end */
 	uint64_t envs; /* environments alive */
 };
 _Static_assert(sizeof(struct exo_sys_info) == 88, "sys info layout");

@@ -26,6 +26,8 @@
 #define SCRATCH_PAGES 64
 /* Mappings into the child sent per page_batch. */
 #define MAP_BATCH 128
+/* Shared pages lent per page_lend_range, at most. */
+#define LEND_MAX 64
 
 /* What to write into a scratch page once it is mapped. */
 struct fill {
@@ -43,6 +45,16 @@ struct loader {
 	const char *const *argv; /* for the argument page */
 	const struct image_args *args;
 };
+
+/*
+ * Read-only pages of ours to lend to the child: a run consecutive here and
+ * there, with one set of rights, and what each would hold if copied.
+ */
+static struct {
+	uint64_t src, va;
+	uint32_t perm, n;
+	struct fill f[LEND_MAX];
+} lend;
 
 static struct exo_page_op map_ops[MAP_BATCH];
 static struct exo_page_op scratch_ops[SCRATCH_PAGES];
@@ -130,30 +142,66 @@ static int add_frame(struct loader *l, uint64_t va, uint32_t perm,
 	return l->nscratch == SCRATCH_PAGES ? flush_scratch(l) : 0;
 }
 
+static int add_frame(struct loader *l, uint64_t va, uint32_t perm,
+		     const struct fill *f);
+
 /*
- * The child's page at @va is to hold what our page at @src holds: map the
- * same frame if it is read-only here and ours, else a copy as @f says (a
- * length of 0: zeros). One page_map each rather than a batch: a batch
- * checks every operation before applying any, which doubles the kernel's
- * check of a lent frame (the costly part), and one refusal would refuse
- * all of it.
+ * Lend the pending run with one page_lend_range. A page the kernel will
+ * not lend (someone else's frame: a parent's module) is copied, and so is
+ * everything after it, as the frames of one image are alike.
+ */
+static int flush_lend(struct loader *l)
+{
+	int64_t r = 0;
+	int err = 0;
+
+	if (lend.n && !l->no_share) {
+		r = exo_page_lend_range(l->child, lend.src, lend.va, lend.n,
+					lend.perm, 0);
+		if (r < 0) {
+			return (int)r;
+		}
+	}
+	if ((uint64_t)r < lend.n) {
+		l->no_share = true;
+	}
+	for (uint32_t i = (uint32_t)r; !err && i < lend.n; i++) {
+		err = add_frame(l, lend.va + i * EXO_PAGE_SIZE, lend.perm,
+				lend.f[i].len ? &lend.f[i] : NULL);
+	}
+	lend.n = 0;
+	return err;
+}
+
+/*
+ * The child's page at @va is to hold what our page at @src holds: the
+ * same frame if it is read-only here and ours (lent in runs, see
+ * flush_lend), else a copy as @f says (a length of 0: zeros).
  */
 static int share_or_copy(struct loader *l, uint64_t src, uint64_t va,
 			 uint32_t perm, const struct fill *f)
 {
 	uint64_t pte = l->no_share ? 0 : exo_pte(src);
+	int err;
 
-	if ((pte & EXO_PTE_P) && !(pte & EXO_PTE_W)) {
-		int64_t err = exo_page_map(l->child, va, pte & EXO_PTE_ADDR,
-					   perm, 0, 0);
-
-		if (err != EXO_ERR_DENIED) {
-			return (int)err;
-		}
-		/* Someone else's frame (a parent's module): copy the rest. */
-		l->no_share = true;
+	if (!(pte & EXO_PTE_P) || (pte & EXO_PTE_W)) {
+		return add_frame(l, va, perm, f->len ? f : NULL);
 	}
-	return add_frame(l, va, perm, f->len ? f : NULL);
+	if (lend.n && (lend.src + lend.n * EXO_PAGE_SIZE != src ||
+		       lend.va + lend.n * EXO_PAGE_SIZE != va ||
+		       lend.perm != perm || lend.n == LEND_MAX)) {
+		err = flush_lend(l);
+		if (err) {
+			return err;
+		}
+	}
+	if (!lend.n) {
+		lend.src = src;
+		lend.va = va;
+		lend.perm = perm;
+	}
+	lend.f[lend.n++] = *f;
+	return 0;
 }
 
 static int load_page(struct loader *l, const uint8_t *image,
@@ -273,12 +321,16 @@ static int load(struct loader *l, const uint8_t *image, size_t size,
 {
 	int err;
 
+	lend.n = 0; /* nothing pending from a spawn that failed */
 	err = load_segments(l, image, size);
 	if (!err) {
 		err = load_stack(l, stack_pages);
 	}
 	if (!err && (flags & SPAWN_SHARE_BOOTMODS)) {
 		err = give_bootmods(l);
+	}
+	if (!err) {
+		err = flush_lend(l);
 	}
 	if (!err) {
 		err = flush_scratch(l);

@@ -38,7 +38,9 @@ const struct libos_impl *libos_impl_at(size_t i)
 int libos_impl_fits(const struct libos_slot *slot,
 		    const struct libos_impl *impl)
 {
-	return strcmp(slot->iface, impl->iface) == 0 &&
+	/* The linker merges equal names: the same pointer, usually. */
+	return (slot->iface == impl->iface ||
+		strcmp(slot->iface, impl->iface) == 0) &&
 	       impl->major == slot->major && impl->minor >= slot->minor &&
 	       impl->ops_size >= slot->ops_size && impl->ops;
 }

@@ -3,8 +3,9 @@
  * The kernel calls the pager needs, as init: page_clear_ad clears only
  * the accessed and dirty bits of mappings the caller may change,
  * frame_refs tells the reference count only of frames the caller could
- * free, and page_share_range lends only pages the caller could map
- * itself, only to a child not yet started, dropping W on both sides. None
+ * free, and page_share_range (dropping W on both sides) and
+ * page_lend_range (read-only, elsewhere) lend only pages the caller could
+ * map itself, only to a child not yet started. None
  * gives a child any say over its parent, nor anyone more rights. Numbers
  * in the gaps of the list are EXO_ERR_NOSYS.
  */
@@ -18,6 +19,7 @@
 #define VA2 0x0000210000010000ul
 #define VA3 0x0000210000020000ul /* page_share_range's pages */
 #define SHARE_PAGES 8
+#define VA4 0x0000210000040000ul /* page_lend_range's pages */
 #define COW EXO_PERM_USER0
 #define COW_PTE EXO_PTE_USER0
 #define RIGHTS (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U | EXO_PTE_NX | EXO_PTE_ADDR)
@@ -351,11 +353,91 @@ static void share_range(void)
 	printf("kcalls: page_share_range ok\n");
 }
 
+/* page_lend_range: read-only pages of ours at another place in a child. */
+static void lend_range(void)
+{
+	const uint64_t dst = 0x0000230000000000ul;
+	int64_t child, sl, pa[4], cap, r;
+
+	/* Pages 0-1 read-only, 2 a hole, 3 through a read-only capability. */
+	for (int i = 0; i < 4; i++) {
+		pa[i] = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+		CHECK(pa[i] > 0, "a frame");
+	}
+	CHECK(exo_page_map(EXO_ENV_SELF, VA4, (uint64_t)pa[0], EXO_PERM_R, 0,
+			   0) == 0 &&
+		      exo_page_map(EXO_ENV_SELF, VA4 + PAGE, (uint64_t)pa[1],
+				   EXO_PERM_R | EXO_PERM_W, 0, 0) == 0,
+	      "map");
+	cap = exo_cap_frame((uint64_t)pa[3], EXO_CAP_R, 0, 0, 0, 0);
+	CHECK(cap >= 0 && exo_cap_map(EXO_ENV_SELF, VA4 + 3 * PAGE,
+				      (uint64_t)cap, EXO_PERM_R, 0, 0) == 0,
+	      "mapped through a capability");
+	child = exo_env_create(0, 0, 0, 0, 0, 0);
+	CHECK(child > 0, "a child");
+
+	CHECK(exo_page_lend_range(EXO_ENV_SELF, VA4, dst, 1, EXO_PERM_R, 0) ==
+		      EXO_ERR_INVALID, "not into itself");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, dst, 1,
+				  EXO_PERM_R | EXO_PERM_W, 0) == EXO_ERR_INVALID,
+	      "read-only only");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, dst, 1, 0x100, 0) ==
+		      EXO_ERR_INVALID, "unknown rights");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4 + 8, dst, 1, EXO_PERM_R,
+				  0) == EXO_ERR_ALIGN, "unaligned source");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, dst + 8, 1, EXO_PERM_R,
+				  0) == EXO_ERR_ALIGN, "unaligned destination");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, dst, 0, EXO_PERM_R, 0) ==
+		      EXO_ERR_INVALID, "no pages");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, 0xffff800000000000ul, 1,
+				  EXO_PERM_R, 0) == EXO_ERR_DENIED,
+	      "into kernel space");
+	CHECK(exo_page_lend_range((uint64_t)child, EXO_INFO_VA, dst, 1,
+				  EXO_PERM_R, 0) == EXO_ERR_DENIED,
+	      "from the info page");
+	CHECK(exo_page_lend_range(4000, VA4, dst, 1, EXO_PERM_R, 0) ==
+		      EXO_ERR_NOT_FOUND, "no such env");
+	CHECK(exo_frame_refs((uint64_t)pa[0], 0, 0, 0, 0, 0) == 2,
+	      "nothing lent by the refusals");
+
+	/* Pages 0 and 1 are lent (a writable one too, read-only); 2 stops it. */
+	r = exo_page_lend_range((uint64_t)child, VA4, dst, 4,
+				EXO_PERM_R | EXO_PERM_X, 0);
+	CHECK(r == 2, "lent up to the hole (%ld)", (long)r);
+	CHECK(exo_frame_refs((uint64_t)pa[0], 0, 0, 0, 0, 0) == 3 &&
+		      exo_frame_refs((uint64_t)pa[1], 0, 0, 0, 0, 0) == 3,
+	      "one more reference each");
+	CHECK(exo_pte(VA4 + PAGE) & EXO_PTE_W, "ours stays writable");
+	CHECK(exo_page_lend_range((uint64_t)child, VA4 + 3 * PAGE, dst, 1,
+				  EXO_PERM_R, 0) == 0,
+	      "a page mapped through a capability is not lent");
+	CHECK(exo_frame_refs((uint64_t)pa[3], 0, 0, 0, 0, 0) == 2,
+	      "its frame unchanged");
+	/* Lending again over the same place replaces, it does not add. */
+	CHECK(exo_page_lend_range((uint64_t)child, VA4, dst, 1, EXO_PERM_R,
+				  0) == 1 &&
+		      exo_frame_refs((uint64_t)pa[0], 0, 0, 0, 0, 0) == 3,
+	      "lent again");
+	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);
+	CHECK(exo_frame_refs((uint64_t)pa[0], 0, 0, 0, 0, 0) == 2 &&
+		      exo_frame_refs((uint64_t)pa[1], 0, 0, 0, 0, 0) == 2,
+	      "the child let go");
+
+	sl = spawn_fn(sleeper, 0);
+	CHECK(sl > 0, "a running child");
+	CHECK(exo_page_lend_range((uint64_t)sl, VA4, dst, 1, EXO_PERM_R, 0) ==
+		      EXO_ERR_STATE, "not into a running child");
+	exo_env_destroy((uint64_t)sl, 0, 0, 0, 0, 0);
+	exo_env_wait((uint64_t)sl, 0, 0, 0, 0, 0);
+	printf("kcalls: page_lend_range ok\n");
+}
+
 static void gaps(void)
 {
 	CHECK(raw_syscall(29, 0, 0) == EXO_ERR_NOSYS, "29 is a gap here");
 	CHECK(raw_syscall(39, 0, 0) == EXO_ERR_NOSYS, "39");
-	CHECK(raw_syscall(43, 0, 0) == EXO_ERR_NOSYS, "43");
+	CHECK(raw_syscall(44, 0, 0) == EXO_ERR_NOSYS, "44");
 	CHECK(raw_syscall(1000, 0, 0) == EXO_ERR_NOSYS, "past the end");
 	CHECK(raw_syscall(~0ul, 0, 0) == EXO_ERR_NOSYS, "far past the end");
 	printf("kcalls: gaps in the list are NOSYS\n");
@@ -366,6 +448,7 @@ int main(void)
 	clear_ad();
 	frame_refs();
 	share_range();
+	lend_range();
 	gaps();
 	printf("kcalls: all %d checks passed\n", checks);
 	return 0;
