@@ -325,7 +325,8 @@ int64_t sys_frame_refs(uint64_t pa, uint64_t a1, uint64_t a2, uint64_t a3,
 /*
  * Lend the caller's pages of [lo, hi) to a child not yet started, for a
  * copy-on-write fork: see vm_share_range. @mark is the EXO_PERM_USER*
- * bit that replaces W.
+ * bit that replaces W; @ro_mark (0: none) another one, for the pages
+ * that were not writable.
  */
 /* The child page_share_range and page_lend_range may map into. */
 static int lend_target(uint64_t id, struct env **out)
@@ -348,8 +349,14 @@ static int lend_target(uint64_t id, struct env **out)
 	return 0;
 }
 
+static int user_bit(uint64_t b)
+{
+	return b == EXO_PERM_USER0 || b == EXO_PERM_USER1 ||
+	       b == EXO_PERM_USER2;
+}
+
 int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
-			     uint64_t mark, uint64_t a4, uint64_t a5)
+			     uint64_t mark, uint64_t ro_mark, uint64_t a5)
 {
 	struct env *c;
 	int err = lend_target(id, &c);
@@ -360,8 +367,8 @@ int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
 	if ((lo | hi) & (EXO_PAGE_SIZE - 1)) {
 		return EXO_ERR_ALIGN;
 	}
-	if (mark != EXO_PERM_USER0 && mark != EXO_PERM_USER1 &&
-	    mark != EXO_PERM_USER2) {
+	if (!user_bit(mark) || (ro_mark && (!user_bit(ro_mark) ||
+					     ro_mark == mark))) {
 		return EXO_ERR_INVALID;
 	}
 	if (lo >= hi) {
@@ -370,7 +377,8 @@ int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
 	if (lo < EXO_USER_MIN || hi > EXO_USER_MAP_TOP) {
 		return EXO_ERR_DENIED;
 	}
-	return (int64_t)vm_share_range(curenv, c, lo, hi, (mark >> 4) << 9);
+	return (int64_t)vm_share_range(curenv, c, lo, hi, (mark >> 4) << 9,
+				       (ro_mark >> 4) << 9);
 }
 
 /*

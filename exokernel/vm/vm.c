@@ -258,7 +258,7 @@ static int share_frame_ok(struct env *caller, uint64_t pte, struct frame **out)
 }
 
 uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
-			uaddr_t hi, uint64_t mark)
+			uaddr_t hi, uint64_t mark, uint64_t ro_mark)
 {
 	/* Does @child own frames of this owner (its ceiling)? Cached. */
 	uint32_t seen_owner = FRAME_OWNER_NONE;
@@ -307,6 +307,8 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 			       PTE_P | PTE_U;
 			if (pte & PTE_W) {
 				cpte |= mark;
+			} else if (!(pte & mark)) {
+				cpte |= ro_mark;
 			}
 			if (!child_owns) {
 				/* As page_map of someone else's frame. */
@@ -322,6 +324,9 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 			if (pte & PTE_W) {
 				st[i] = (pte & ~PTE_W) | mark;
 				changed++;
+			} else if (!(pte & mark)) {
+				/* A software bit: no TLB entry to drop. */
+				st[i] = pte | ro_mark;
 			}
 		}
 	}

@@ -44,7 +44,10 @@ int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
  * copy-on-write fork wants them: the child's mapping has the caller's
  * rights without W, and with the software bit @mark (a PTE_USER bit) where
  * the caller's page was writable or already carried @mark; the caller's
- * writable pages lose W and get @mark too. A page is lent only if the
+ * writable pages lose W and get @mark too. A page neither writable nor
+ * marked with @mark gets @ro_mark (another PTE_USER bit, or 0) on both
+ * sides: a libOS that may later make it writable in place must know it
+ * is shared. A page is lent only if the
  * caller could map its frame into @child itself without a capability (its
  * own frame, or one of an environment it controls; not a mapping with a
  * ceiling, i.e. one got through a capability or lent to the caller), and
@@ -55,7 +58,7 @@ int vm_map_check(struct env *caller, struct env *target, uaddr_t va,
  * Return: the address it stopped at: @hi when the whole range was lent.
  */
 uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
-			uaddr_t hi, uint64_t mark);
+			uaddr_t hi, uint64_t mark, uint64_t ro_mark);
 
 /*
  * vm_lend_range - map the frames of @caller's present pages from @src, in

@@ -83,6 +83,14 @@
 #define PAGER_PERM_COW EXO_PERM_USER0
 #define PAGER_PTE_COW EXO_PTE_USER0
 
+/*
+ * The PTE bit a fork leaves on pages that were read-only then (and not
+ * copy-on-write), on both sides: their frame is shared, so giving such a
+ * page W makes it copy-on-write instead of writable.
+ */
+#define PAGER_PERM_SHARED EXO_PERM_USER1
+#define PAGER_PTE_SHARED EXO_PTE_USER1
+
 /* What a pager reports about itself. */
 struct pager_stats {
 	uint64_t regions; /* regions now */

@@ -181,14 +181,31 @@ static inline uint32_t region_page_prot(const struct pager_region *r,
 #define REGION_IN_PLACE_MARKED (-2) /* PTEs only, per page: some are COW */
 
 /*
+ * pager_marked_perm - the rights page_protect gives a page with PTE @pte
+ * that is to have @prot: a copy-on-write page stays read-only with its
+ * mark; a page a fork left shared read-only (PAGER_PTE_SHARED) keeps
+ * that mark, or becomes copy-on-write if @prot has W; others get @prot.
+ */
+static inline uint32_t pager_marked_perm(uint64_t pte, uint32_t prot)
+{
+	if ((pte & PAGER_PTE_COW) ||
+	    ((pte & PAGER_PTE_SHARED) && (prot & EXO_PERM_W))) {
+		return (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+	}
+	if (pte & PAGER_PTE_SHARED) {
+		return prot | PAGER_PERM_SHARED;
+	}
+	return prot;
+}
+
+/*
  * region_ptes_perm - may the @n pages whose PTEs are @pte[0..n-1] take
  * @prot (within their region's rights) by their PTEs alone? Each must be
  * present; a copy-on-write page also needs W in @prot, as its W comes
  * from the region. Return: the rights for one page_protect of them all
- * (@prot, or for a single copy-on-write page its read-only rights with
- * the mark), REGION_IN_PLACE_MARKED when several pages include
- * copy-on-write ones (each keeps its mark: a batch), or
- * REGION_IN_PLACE_NO.
+ * (@prot, or for a single marked page pager_marked_perm's), or
+ * REGION_IN_PLACE_MARKED when several pages include marked ones (each
+ * gets its own: a batch), or REGION_IN_PLACE_NO.
  */
 static inline int region_ptes_perm(const volatile uint64_t *pte, size_t n,
 				   uint32_t prot)
@@ -204,13 +221,13 @@ static inline int region_ptes_perm(const volatile uint64_t *pte, size_t n,
 	if (!(all & EXO_PTE_P)) {
 		return REGION_IN_PLACE_NO;
 	}
-	if (!(any & PAGER_PTE_COW)) {
+	if (!(any & (PAGER_PTE_COW | PAGER_PTE_SHARED))) {
 		return (int)prot;
 	}
-	if (!(prot & EXO_PERM_W)) {
+	if ((any & PAGER_PTE_COW) && !(prot & EXO_PERM_W)) {
 		return REGION_IN_PLACE_NO;
 	}
-	return n == 1 ? (int)((prot & ~EXO_PERM_W) | PAGER_PERM_COW)
+	return n == 1 ? (int)pager_marked_perm(pte[0], prot)
 		      : REGION_IN_PLACE_MARKED;
 }
 

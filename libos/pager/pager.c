@@ -613,13 +613,9 @@ static int cow_unmap(struct pager *pp, uint64_t va, uint64_t len)
 }
 
 /*
- * page_protect for a range that may hold copy-on-write pages: those keep
- * their mark and stay read-only. Runs of alike pages go as one operation
- * of one batch per EXO_PAGE_BATCH_MAX runs.
- */
-/*
- * Does a present page of [@va, @va + @n pages) carry the copy-on-write
- * mark? One look at each leaf table through the view, then a tight loop.
+ * Does a present page of [@va, @va + @n pages) carry the copy-on-write or
+ * the shared mark? One look at each leaf table through the view, then a
+ * tight loop.
  */
 static int any_marked(uint64_t va, uint64_t n)
 {
@@ -634,8 +630,8 @@ static int any_marked(uint64_t va, uint64_t n)
 		}
 		for (size_t i = (va >> 12) & 511; t && va < stop;
 		     va += PAGE, i++) {
-			if ((t[i] & (EXO_PTE_P | PAGER_PTE_COW)) ==
-			    (EXO_PTE_P | PAGER_PTE_COW)) {
+			if ((t[i] & EXO_PTE_P) &&
+			    (t[i] & (PAGER_PTE_COW | PAGER_PTE_SHARED))) {
 				return 1;
 			}
 		}
@@ -644,6 +640,13 @@ static int any_marked(uint64_t va, uint64_t n)
 	return 0;
 }
 
+/*
+ * page_protect for a range that may hold marked pages: each gets
+ * pager_marked_perm's rights (a copy-on-write page keeps its mark and
+ * stays read-only; a shared one given W becomes copy-on-write). Runs of
+ * alike pages go as one operation of one batch per EXO_PAGE_BATCH_MAX
+ * runs.
+ */
 static __attribute__((cold)) int protect_marked(uint64_t va, uint64_t n,
 						 uint32_t prot)
 {
@@ -664,14 +667,12 @@ static __attribute__((cold)) int protect_marked(uint64_t va, uint64_t n,
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t a = va + i * PAGE, pte = range_pte(a, &t, i == 0);
-		uint32_t perm = prot;
+		uint32_t perm;
 
 		if (!(pte & EXO_PTE_P)) {
 			continue;
 		}
-		if (pte & PAGER_PTE_COW) {
-			perm = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
-		}
+		perm = pager_marked_perm(pte, prot);
 		if (nops && ops[nops - 1].perm == perm &&
 		    ops[nops - 1].va + ops[nops - 1].count * PAGE == a) {
 			ops[nops - 1].count++;
@@ -1014,7 +1015,7 @@ static int copy_for_child(uint64_t child, uint64_t va, uint32_t perm)
 
 /*
  * Lend [@lo, @hi) to @child (page_share_range: writable pages become
- * copy-on-write on both sides). A page the kernel will not lend (a frame
+ * copy-on-write on both sides, read-only ones are marked shared). A page the kernel will not lend (a frame
  * that is not ours, say one lent to us) is copied for the child instead,
  * and ours stays as it is; then the kernel goes on after it.
  */
@@ -1022,7 +1023,7 @@ static int fork_share(uint64_t child, uint64_t lo, uint64_t hi)
 {
 	while (lo < hi) {
 		int64_t at = exo_page_share_range(child, lo, hi, PAGER_PERM_COW,
-						  0, 0);
+						  PAGER_PERM_SHARED, 0);
 		uint64_t pte;
 		uint32_t perm;
 		int err;

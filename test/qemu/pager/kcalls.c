@@ -267,6 +267,15 @@ static void share_range(void)
 	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE,
 				   1ul << 32 | COW, 0, 0) == EXO_ERR_INVALID,
 	      "a mark wider than its field");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE, COW, COW,
+				   0) == EXO_ERR_INVALID,
+	      "the read-only mark is the mark");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE, COW,
+				   EXO_PERM_W, 0) == EXO_ERR_INVALID,
+	      "W is not a read-only mark");
+	CHECK(exo_page_share_range((uint64_t)child, VA3, VA3 + PAGE, COW,
+				   EXO_PERM_USER1 | EXO_PERM_USER2,
+				   0) == EXO_ERR_INVALID, "two read-only marks");
 	CHECK(exo_page_share_range((uint64_t)child, 0, VA3, COW, 0, 0) ==
 		      EXO_ERR_DENIED, "page zero");
 	CHECK(exo_page_share_range((uint64_t)child, VA3,
@@ -282,7 +291,7 @@ static void share_range(void)
 	/* It lends pages 0-3 and stops at the capability's page. */
 	CHECK(set_fault_handler(share_fault, NULL) == 0, "handler");
 	r = exo_page_share_range((uint64_t)child, VA3, VA3 + SHARE_PAGES * PAGE,
-				 COW, 0, 0);
+				 COW, EXO_PERM_USER1, 0);
 	CHECK(r == (int64_t)(VA3 + 5 * PAGE),
 	      "stopped at the capability's page (0x%lx)", (unsigned long)r);
 	for (int i = 0; i < 4; i++) {
@@ -293,6 +302,10 @@ static void share_range(void)
 		      "page %d: same frame, read-only now", i);
 		CHECK(!(pte & COW_PTE) == !(before[i] & EXO_PTE_W),
 		      "page %d: marked only if it was writable", i);
+		CHECK(!(pte & EXO_PTE_USER1) ==
+			      !!(before[i] & (EXO_PTE_W | COW_PTE)),
+		      "page %d: the read-only mark only if it was neither "
+		      "writable nor marked", i);
 		CHECK(exo_frame_refs((uint64_t)pa[i], 0, 0, 0, 0, 0) == 3,
 		      "page %d: owner, ours and the child's", i);
 	}

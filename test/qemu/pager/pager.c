@@ -194,7 +194,9 @@ static void appel_li(void)
 
 /*
  * A page protected in place keeps its rights in a fork child, and a
- * copy-on-write page given rights within its region stays marked.
+ * copy-on-write page given rights within its region stays marked. A page
+ * that was read-only at the fork is shared, so unprotecting it on either
+ * side must not let that side's writes reach the other's.
  */
 static void fork_rights(void)
 {
@@ -215,15 +217,27 @@ static void fork_rights(void)
 	if (child == 0) {
 		uint64_t ro = exo_pte(va + PAGE), rw = exo_pte(va);
 
-		/* Read-only and not copy-on-write; page 0 is marked. */
-		exit((ro & EXO_PTE_P) && !(ro & (EXO_PTE_W | PAGER_PTE_COW)) &&
-				     (rw & PAGER_PTE_COW) && p[512] == 1
-			     ? 0
-			     : 13);
+		/* Read-only, shared, not copy-on-write; page 0 is marked. */
+		if (!((ro & EXO_PTE_P) && !(ro & (EXO_PTE_W | PAGER_PTE_COW)) &&
+		      (ro & PAGER_PTE_SHARED) && (rw & PAGER_PTE_COW) &&
+		      p[512] == 1)) {
+			exit(13);
+		}
+		/* Unprotected in place, it is written into a copy. */
+		t0 = traps;
+		if (pager_protect(va + PAGE, PAGE, PAGER_PROT_RW) != 0) {
+			exit(14);
+		}
+		p[512] = 99;
+		exit(traps == t0 && p[512] == 99 ? 0 : 15);
 	}
 	CHECK(wait_child((exo_envid_t)child, &x) == child, "wait");
 	CHECK(x.reason == EXO_EXIT_NORMAL && x.code == 0,
-	      "the child had the same rights (%ld)", (long)x.code);
+	      "the child had the same rights and wrote its own copy (%ld)",
+	      (long)x.code);
+	CHECK(p[512] == 1, "the child's write stayed its own (%lu)",
+	      (unsigned long)p[512]);
+	CHECK(exo_pte(va + PAGE) & PAGER_PTE_SHARED, "page 1 marked shared");
 	/* Within the region's rights: in place, and page 2 keeps its mark. */
 	CHECK(exo_pte(va + 2 * PAGE) & PAGER_PTE_COW, "page 2 marked");
 	CHECK(pager_protect(va + 2 * PAGE, PAGE, PAGER_PROT_RW) == 0, "RW");
@@ -233,6 +247,8 @@ static void fork_rights(void)
 	CHECK(traps == t0 && p[2 * 512] == 22, "written without a trap");
 	p[512] = 11; /* read-only: the handler's */
 	CHECK(traps == t0 + 1 && p[512] == 11, "the read-only page trapped");
+	CHECK(!(exo_pte(va + PAGE) & (PAGER_PTE_SHARED | PAGER_PTE_COW)),
+	      "page 1 is ours alone again");
 	CHECK(pager_unmap(va, 4 * PAGE) == 0, "unmap");
 	printf("pager: rights in place survive a fork\n");
 }
