@@ -221,7 +221,8 @@ static uint64_t pte_of(uint32_t perm)
 {
 	return EXO_PTE_P | EXO_PTE_U | ((perm & EXO_PERM_W) ? EXO_PTE_W : 0) |
 	       ((perm & EXO_PERM_X) ? 0 : EXO_PTE_NX) |
-	       ((perm & PAGER_PERM_COW) ? PAGER_PTE_COW : 0);
+	       ((perm & PAGER_PERM_COW) ? PAGER_PTE_COW : 0) |
+	       ((perm & PAGER_PERM_SHARED) ? PAGER_PTE_SHARED : 0);
 }
 
 static void test_holding(void **state)
@@ -278,6 +279,26 @@ static void test_in_place(void **state)
 					 &hint), REGION_IN_PLACE_NO);
 	assert_int_equal(region_in_place(&t, P(1), 2, PAGER_PROT_RW, pte + 1,
 					 &hint), REGION_IN_PLACE_MARKED);
+	/* Shared read-only by a fork: W makes it copy-on-write. */
+	pte[3] = pte_of(PAGER_PROT_R | PAGER_PERM_SHARED);
+	assert_int_equal(region_in_place(&t, P(3), 1, PAGER_PROT_RW, pte + 3,
+					 &hint), PAGER_PROT_R | PAGER_PERM_COW);
+	assert_int_equal(region_in_place(&t, P(3), 1, PAGER_PROT_R, pte + 3,
+					 &hint), PAGER_PROT_R | PAGER_PERM_SHARED);
+	assert_int_equal(region_in_place(&t, P(0), 4, PAGER_PROT_R, pte,
+					 &hint), REGION_IN_PLACE_NO);
+	assert_int_equal(region_in_place(&t, P(0), 2, PAGER_PROT_RW, pte,
+					 &hint), PAGER_PROT_RW);
+	pte[1] = pte_of(PAGER_PROT_R | PAGER_PERM_SHARED);
+	assert_int_equal(region_in_place(&t, P(0), 2, PAGER_PROT_R, pte,
+					 &hint), REGION_IN_PLACE_MARKED);
+	assert_int_equal(pager_marked_perm(pte[1], PAGER_PROT_RW),
+			 PAGER_PROT_R | PAGER_PERM_COW);
+	assert_int_equal(pager_marked_perm(pte[0], PAGER_PROT_R),
+			 PAGER_PROT_R);
+	assert_int_equal(region_page_prot(&t.r[0], pte[3]), PAGER_PROT_R);
+	pte[1] = pte_of(PAGER_PROT_R);
+	pte[3] = 0;
 	/* What each page's rights are then. */
 	assert_int_equal(region_page_prot(&t.r[0], pte[0]), PAGER_PROT_RW);
 	assert_int_equal(region_page_prot(&t.r[0], pte[1]), PAGER_PROT_R);
@@ -296,6 +317,7 @@ static void test_in_place(void **state)
  */
 static uint64_t mpte[MODEL_PAGES];
 static int tracked[MODEL_PAGES]; /* backed under the limit: evictable */
+static int shared[MODEL_PAGES]; /* its frame is a fork relative's too */
 
 static int model_protect(size_t start, size_t len, uint32_t prot, int limit,
 			 size_t *hint)
@@ -326,8 +348,8 @@ static int model_protect(size_t start, size_t len, uint32_t prot, int limit,
 		}
 		if (perm >= 0) {
 			p = (uint32_t)perm; /* one page_protect of them all */
-		} else if (mpte[pg] & PAGER_PTE_COW) {
-			p = (prot & ~EXO_PERM_W) | PAGER_PERM_COW;
+		} else {
+			p = pager_marked_perm(mpte[pg], prot); /* a batch */
 		}
 		mpte[pg] = pte_of(p);
 	}
@@ -343,6 +365,10 @@ static void expect_rights(void)
 		if (r) {
 			assert_int_equal(region_page_prot(r, mpte[pg]),
 					 model[pg].prot);
+		}
+		/* A frame two sides map is never writable. */
+		if (shared[pg]) {
+			assert_int_equal(mpte[pg] & EXO_PTE_W, 0);
 		}
 		/* The ceiling: a resident page's PTE never gives more. */
 		if (r && (mpte[pg] & EXO_PTE_P)) {
@@ -373,6 +399,7 @@ static void test_in_place_matches_model(void **state)
 		/* Every other page resident to begin with. */
 		mpte[pg] = pg != 20 && (pg & 1) ? pte_of(model[pg].prot) : 0;
 		tracked[pg] = 0;
+		shared[pg] = 0;
 	}
 	expect_rights();
 	for (int n = 0; n < 20000; n++) {
@@ -423,12 +450,21 @@ static void test_in_place_matches_model(void **state)
 				tracked[pg] = limit;
 			}
 		} else if (op == 12 && !limit) {
-			/* A fork: writable pages become copy-on-write. */
+			/*
+			 * A fork (page_share_range): writable pages become
+			 * copy-on-write, the others are marked shared.
+			 */
 			for (pg = 0; pg < MODEL_PAGES; pg++) {
+				if (!(mpte[pg] & EXO_PTE_P)) {
+					continue;
+				}
 				if (mpte[pg] & EXO_PTE_W) {
 					mpte[pg] = (mpte[pg] & ~EXO_PTE_W) |
 						   PAGER_PTE_COW;
+				} else if (!(mpte[pg] & PAGER_PTE_COW)) {
+					mpte[pg] |= PAGER_PTE_SHARED;
 				}
+				shared[pg] = 1;
 			}
 		} else if (op < 15) {
 			/* A write to a copy-on-write page the region allows. */
@@ -436,11 +472,13 @@ static void test_in_place_matches_model(void **state)
 			    (r->prot & EXO_PERM_W)) {
 				mpte[pg] = (mpte[pg] & ~PAGER_PTE_COW) |
 					   EXO_PTE_W;
+				shared[pg] = 0; /* a copy of its own */
 			}
 		} else if (limit && tracked[pg]) {
 			/* Evicted; it comes back with its region's rights. */
 			mpte[pg] = 0;
 			tracked[pg] = 0;
+			shared[pg] = 0;
 		}
 		expect_rights();
 	}
