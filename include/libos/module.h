@@ -179,10 +179,44 @@ _Static_assert(sizeof(struct module_state_hdr) == 24, "state header");
 _Static_assert(offsetof(struct module_state_hdr, length) == 8, "length");
 _Static_assert(offsetof(struct module_state_hdr, checksum) == 16, "sum");
 
+/* A 64-bit load from any address (x86-64: little-endian, unaligned). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) module_sum_word;
+
 /*
- * module_state_checksum - FNV-1a 64 over the payload taken as
- * little-endian 64-bit words (a last partial word padded with zeros).
+ * module_words_sum - FNV-1a 64 over @len bytes at @buf taken as
+ * little-endian 64-bit words, a last partial word padded with zeros:
+ * loads straight from the buffer, four words a turn. Inline, so that a
+ * module image can sum its own data without an import.
  */
+static inline uint64_t module_words_sum(const void *buf, uint64_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	const uint64_t prime = 0x100000001b3ull;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		const module_sum_word *w = (const module_sum_word *)p;
+
+		h = (h ^ w[0]) * prime;
+		h = (h ^ w[1]) * prime;
+		h = (h ^ w[2]) * prime;
+		h = (h ^ w[3]) * prime;
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		h = (h ^ *(const module_sum_word *)p) * prime;
+	}
+	if (len) {
+		uint64_t w = 0;
+
+		for (uint64_t i = 0; i < len; i++) {
+			w |= (uint64_t)p[i] << (8 * i);
+		}
+		h = (h ^ w) * prime;
+	}
+	return h;
+}
+
+/* module_state_checksum - module_words_sum of the payload. */
 uint64_t module_state_checksum(const void *buf, uint64_t len);
 
 /*

@@ -913,39 +913,9 @@ void module_image_unload(struct module_image *m)
 	}
 }
 
-/* A 64-bit load from any address (x86-64: little-endian, unaligned). */
-typedef uint64_t __attribute__((may_alias, aligned(1))) sum_word;
-
 uint64_t module_state_checksum(const void *buf, uint64_t len)
 {
-	const uint8_t *p = buf;
-	const uint64_t prime = 0x100000001b3ull;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	/*
-	 * FNV-1a over 64-bit little-endian words, a last partial one padded
-	 * with zeros: loads straight from the buffer, four words a turn.
-	 */
-	for (; len >= 32; p += 32, len -= 32) {
-		const sum_word *w = (const sum_word *)p;
-
-		h = (h ^ w[0]) * prime;
-		h = (h ^ w[1]) * prime;
-		h = (h ^ w[2]) * prime;
-		h = (h ^ w[3]) * prime;
-	}
-	for (; len >= 8; p += 8, len -= 8) {
-		h = (h ^ *(const sum_word *)p) * prime;
-	}
-	if (len) {
-		uint64_t w = 0;
-
-		for (uint64_t i = 0; i < len; i++) {
-			w |= (uint64_t)p[i] << (8 * i);
-		}
-		h = (h ^ w) * prime;
-	}
-	return h;
+	return module_words_sum(buf, len);
 }
 
 int module_state_check(const void *blob, uint64_t size)

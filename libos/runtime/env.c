@@ -86,6 +86,25 @@ upcall_after_hook(struct exo_upcall_frame *f)
 }
 
 /*
+ * Did the pager's hook resolve this page fault? (It ends the program on
+ * an error it cannot get past.)
+ */
+static inline __attribute__((always_inline)) bool
+page_hook_resolved(struct exo_upcall_frame *f)
+{
+	int r;
+
+	if (f->kind != EXO_UPCALL_FAULT || f->vector != 14 || !page_hook) {
+		return false;
+	}
+	r = page_hook(f);
+	if (r < 0) {
+		exit(r);
+	}
+	return r == 0;
+}
+
+/*
  * Who sees an upcall, in order. A fault: for a page fault the pager's
  * hook first (demand-zero and copy-on-write faults are not errors, even
  * inside a module), then the upcall filter (the module framework's:
@@ -96,16 +115,8 @@ upcall_after_hook(struct exo_upcall_frame *f)
  */
 void libos_upcall(struct exo_upcall_frame *f)
 {
-	int r;
-
-	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
-		r = page_hook(f);
-		if (r == 0) {
-			return;
-		}
-		if (r < 0) {
-			exit(r);
-		}
+	if (page_hook_resolved(f)) {
+		return;
 	}
 	upcall_after_hook(f);
 }
@@ -117,16 +128,8 @@ void libos_upcall(struct exo_upcall_frame *f)
  */
 void libos_upcall_partial(struct exo_upcall_frame *f)
 {
-	int r;
-
-	if (f->kind == EXO_UPCALL_FAULT && f->vector == 14 && page_hook) {
-		r = page_hook(f);
-		if (r == 0) {
-			return;
-		}
-		if (r < 0) {
-			exit(r);
-		}
+	if (page_hook_resolved(f)) {
+		return;
 	}
 	xstack_complete();
 	if (register_upcalls(EXO_ENV_SELF)) {

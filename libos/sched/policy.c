@@ -265,39 +265,9 @@ void sched_rank_by(struct thread **v, uint32_t n,
 
 /* The state format. */
 
-/* A 64-bit load from any address (x86-64: little-endian, unaligned). */
-typedef uint64_t __attribute__((may_alias, aligned(1))) sum_word;
-
 uint64_t sched_state_sum(const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	const uint64_t prime = 0x100000001b3ull;
-	uint64_t x = 0xcbf29ce484222325ull;
-
-	/*
-	 * FNV-1a over 64-bit little-endian words, a last partial one padded
-	 * with zeros: loads straight from the buffer, four words a turn.
-	 */
-	for (; n >= 32; b += 32, n -= 32) {
-		const sum_word *w = (const sum_word *)b;
-
-		x = (x ^ w[0]) * prime;
-		x = (x ^ w[1]) * prime;
-		x = (x ^ w[2]) * prime;
-		x = (x ^ w[3]) * prime;
-	}
-	for (; n >= 8; b += 8, n -= 8) {
-		x = (x ^ *(const sum_word *)b) * prime;
-	}
-	if (n) {
-		uint64_t w = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			w |= (uint64_t)b[i] << (8 * i);
-		}
-		x = (x ^ w) * prime;
-	}
-	return x;
+	return module_words_sum(p, n);
 }
 
 /*
