@@ -909,6 +909,20 @@ static int refresh(struct sched *s, uint64_t now)
 	return err;
 }
 
+/*
+ * After a swap that failed past its gate: the policy serving now (the
+ * old one, kept or rolled back to) takes back the threads' scratch
+ * fields, or the program cannot go on.
+ */
+static void take_back(void)
+{
+	if (sched_gate.cur.live && refresh(sched_current(), now_ticks())) {
+		printf("sched: %s cannot take back its own state\n",
+		       sched_policy_name());
+		exit(EXO_ERR_CORRUPT);
+	}
+}
+
 int thread_sched_swap_report(const char *name, struct module_swap_report *r)
 {
 	const struct libos_impl *to = NULL;
@@ -938,11 +952,8 @@ int thread_sched_swap_report(const char *name, struct module_swap_report *r)
 	charge(false, NULL);
 	index_build();
 	err = module_slot_swap(&sched_gate, d, NULL, r);
-	if (err && err != EXO_ERR_BUSY && err != EXO_ERR_NOT_FOUND &&
-	    sched_gate.cur.live && refresh(sched_current(), now_ticks())) {
-		printf("sched: %s cannot take back its own state\n",
-		       sched_policy_name());
-		exit(EXO_ERR_CORRUPT);
+	if (err && err != EXO_ERR_BUSY && err != EXO_ERR_NOT_FOUND) {
+		take_back();
 	}
 	index_drop();
 out:
@@ -965,11 +976,8 @@ int thread_sched_swap_image(const void *file, uint64_t size,
 	index_build();
 	err = module_slot_swap_image(&sched_gate, file, size, r);
 	/* As above: an import refused midway leaves the scratch fields. */
-	if (err && r->downtime && err != EXO_ERR_BUSY &&
-	    sched_gate.cur.live && refresh(sched_current(), now_ticks())) {
-		printf("sched: %s cannot take back its own state\n",
-		       sched_policy_name());
-		exit(EXO_ERR_CORRUPT);
+	if (err && r->downtime && err != EXO_ERR_BUSY) {
+		take_back();
 	}
 	index_drop();
 out:
