@@ -214,32 +214,6 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 	return &table(t)[index_at(va, 1)];
 }
 
-/*
- * The first index from @i of a present entry of table @t, or 512. Empty
- * entries are all zeros, and most are empty: eight are looked at at once.
- */
-static unsigned first_present(const uint64_t *t, unsigned i)
-{
-	for (; i < 512 && (i & 7); i++) {
-		if (t[i] & PTE_P) {
-			return i;
-		}
-	}
-	for (; i < 512; i += 8) {
-		if ((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] |
-		     t[i + 5] | t[i + 6] | t[i + 7]) &
-		    PTE_P) {
-			break;
-		}
-	}
-	for (; i < 512; i++) {
-		if (t[i] & PTE_P) {
-			return i;
-		}
-	}
-	return 512;
-}
-
 uint64_t *arch_pt_next_leaf(uint64_t root, uint64_t va, uint64_t end,
 			    uint64_t *base)
 {
@@ -250,20 +224,31 @@ next:
 		for (int level = 4; level > 1; level--) {
 			uint64_t span = PAGE_SIZE << (9 * (level - 1));
 			uint64_t cover = span << 9; /* what this table maps */
-			unsigned i = index_at(va, level);
-			unsigned j = first_present(table(t), i);
+			uint64_t tbase = va & ~(cover - 1);
+			unsigned i = index_at(va, level), lim = 512, j;
 			uint64_t e;
 
-			if (j == 512) {
+			/*
+			 * Entries at or past @end are not looked at: a range
+			 * ending inside this table stops the scan there.
+			 */
+			if (end - tbase < cover) {
+				lim = (unsigned)((end - tbase + span - 1) / span);
+			}
+			j = arch_pt_first_present(table(t), i, lim);
+			if (j == lim) {
+				if (lim < 512) {
+					return NULL; /* nothing more before @end */
+				}
 				/* Nothing more here: on past this table. */
-				va = (va & ~(cover - 1)) + cover;
+				va = tbase + cover;
 				if (va == 0) {
 					return NULL; /* wrapped */
 				}
 				goto next;
 			}
 			if (j != i) {
-				va = (va & ~(cover - 1)) + j * span;
+				va = tbase + j * span;
 				if (va >= end) {
 					return NULL;
 				}
@@ -286,19 +271,8 @@ void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx)
 {
 	uint64_t *e = table(table_pa);
 
-	for (int i = 0; i < 512; i++) {
-		/*
-		 * Most entries are empty, and an empty entry is all zeros
-		 * (nothing else is ever written to one): skip eight at a time.
-		 */
-		if ((i & 7) == 0 &&
-		    !(e[i] | e[i + 1] | e[i + 2] | e[i + 3] | e[i + 4] |
-		      e[i + 5] | e[i + 6] | e[i + 7])) {
-			i += 7;
-			continue;
-		}
-		if (e[i] & PTE_P) {
-			leaf(ctx, e[i]);
-		}
+	for (unsigned i = arch_pt_first_present(e, 0, 512); i < 512;
+	     i = arch_pt_first_present(e, i + 1, 512)) {
+		leaf(ctx, e[i]);
 	}
 }

@@ -271,21 +271,12 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 
 		va = leaf_span(va < base ? base : va, hi, &i, &i1);
 		ct = NULL;
-		for (; i < i1; i++) {
+		/* Most entries are empty: on from one present to the next. */
+		for (i = arch_pt_first_present(st, i, i1); i < i1;
+		     i = arch_pt_first_present(st, i + 1, i1)) {
 			uint64_t pte = st[i], cpte, old, *slot;
 			struct frame *f;
 
-			/* Most entries are empty (all zeros): eight at a time. */
-			if ((i & 7) == 0 && i + 8 <= i1 &&
-			    !((st[i] | st[i + 1] | st[i + 2] | st[i + 3] |
-			       st[i + 4] | st[i + 5] | st[i + 6] | st[i + 7]) &
-			      PTE_P)) {
-				i += 7;
-				continue;
-			}
-			if (!(pte & PTE_P)) {
-				continue;
-			}
 			if (!share_frame_ok(caller, pte, &f)) {
 				va = base + i * PAGE_SIZE;
 				goto out;

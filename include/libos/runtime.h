@@ -104,9 +104,18 @@ typedef int (*upcall_filter_fn)(struct exo_upcall_frame *frame);
 int set_upcall_filter(upcall_filter_fn filter);
 
 /*
- * Is @va one of the runtime's per-environment pages (exception stack,
- * scratch windows, spawn_fn's child stacks), which a copy of the address
- * space must not share?
+ * The runtime's private area, [RUNTIME_PRIVATE_LO, RUNTIME_PRIVATE_HI):
+ * its per-environment pages (scratch window, spawn_fn's child stacks,
+ * the exception stack at the top) and nothing else. Programs map nothing
+ * there; a copy of the address space (pager_fork) shares none of it.
+ */
+#define RUNTIME_PRIVATE_LO 0x00007c0000000000ul
+#define RUNTIME_PRIVATE_HI 0x00007e0000000000ul
+
+/*
+ * Is @va in the runtime's private area (its per-environment pages:
+ * exception stack, scratch windows, spawn_fn's child stacks), which a
+ * copy of the address space must not share?
  */
 int runtime_page_private(uint64_t va);
 
@@ -121,7 +130,7 @@ struct runtime_range {
  * Return: how many there are (RUNTIME_PRIVATE_RANGES), even when more
  * than @max.
  */
-#define RUNTIME_PRIVATE_RANGES 3
+#define RUNTIME_PRIVATE_RANGES 1
 size_t runtime_private_ranges(struct runtime_range *out, size_t max);
 
 /*

@@ -10,8 +10,8 @@
 
 #include <libos/runtime.h>
 
-/* Where the runtime keeps its own pages. */
-#define XSTACK_TOP 0x00007e0000000000ul
+/* Where the runtime keeps its own pages: all in its private area. */
+#define XSTACK_TOP RUNTIME_PRIVATE_HI
 #define XSTACK_PAGES 8
 /*
  * The pages at the top mapped first: enough for the pager's hook, the only
@@ -22,7 +22,7 @@
 #define XSTACK_LOW (XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE)
 #define CHILD_STACK_TOP 0x00007d0000000000ul
 #define CHILD_STACK_PAGES 16
-#define SCRATCH_VA 0x00007c0000000000ul
+#define SCRATCH_VA RUNTIME_PRIVATE_LO
 
 static fault_handler_fn fault_fn, preempt_fn;
 static upcall_hook_fn preempt_hook, fault_filter;
@@ -249,20 +249,17 @@ int set_upcall_filter(upcall_filter_fn filter)
 
 int runtime_page_private(uint64_t va)
 {
-	return va == SCRATCH_VA ||
-	       (va >= XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE &&
-		va < XSTACK_TOP) ||
-	       (va >= CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE &&
-		va < CHILD_STACK_TOP);
+	return va >= RUNTIME_PRIVATE_LO && va < RUNTIME_PRIVATE_HI;
 }
 
+/*
+ * The whole area, not its pages one range each: a fork then skips the
+ * nearly empty page tables between them instead of reading them through.
+ */
 size_t runtime_private_ranges(struct runtime_range *out, size_t max)
 {
 	static const struct runtime_range r[RUNTIME_PRIVATE_RANGES] = {
-		{ SCRATCH_VA, SCRATCH_VA + EXO_PAGE_SIZE },
-		{ CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE,
-		  CHILD_STACK_TOP },
-		{ XSTACK_TOP - XSTACK_PAGES * EXO_PAGE_SIZE, XSTACK_TOP },
+		{ RUNTIME_PRIVATE_LO, RUNTIME_PRIVATE_HI },
 	};
 
 	for (size_t i = 0; i < max && i < RUNTIME_PRIVATE_RANGES; i++) {
@@ -468,3 +465,10 @@ int64_t wait_child(exo_envid_t id, struct exo_exit_info *info)
 		}
 	}
 }
+
+_Static_assert(SCRATCH_VA >= RUNTIME_PRIVATE_LO &&
+		       CHILD_STACK_TOP - CHILD_STACK_PAGES * EXO_PAGE_SIZE >=
+			       RUNTIME_PRIVATE_LO &&
+		       CHILD_STACK_TOP <= RUNTIME_PRIVATE_HI &&
+		       XSTACK_TOP <= RUNTIME_PRIVATE_HI,
+	       "the runtime's pages lie in its private area");

@@ -253,6 +253,38 @@ static void fork_rights(void)
 	printf("pager: rights in place survive a fork\n");
 }
 
+/*
+ * The runtime's private area is the runtime's alone: a page mapped there
+ * (here by hand, between the runtime's own pages) is not the child's.
+ */
+static void fork_private_area(void)
+{
+	const uint64_t va = RUNTIME_PRIVATE_LO + 0x8000000000ul;
+	struct exo_exit_info x;
+	int64_t pa = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0, 0);
+	int64_t child;
+
+	CHECK(pa >= 0, "frame: %s", exo_status_name(pa));
+	CHECK(exo_page_map(EXO_ENV_SELF, va, (uint64_t)pa,
+			   EXO_PERM_R | EXO_PERM_W, 0, 0) == 0,
+	      "map in the private area");
+	*(volatile uint64_t *)va = 7;
+	CHECK(runtime_page_private(va), "runtime_page_private");
+	child = pager_fork();
+	CHECK(child >= 0, "fork: %s", exo_status_name(child));
+	if (child == 0) {
+		exit(exo_pte(va) & EXO_PTE_P ? 1 : 0);
+	}
+	CHECK(wait_child((exo_envid_t)child, &x) == child, "wait");
+	CHECK(x.reason == EXO_EXIT_NORMAL && x.code == 0,
+	      "the child has nothing of the private area (%ld)", (long)x.code);
+	CHECK(*(volatile uint64_t *)va == 7 && (exo_pte(va) & EXO_PTE_W),
+	      "ours is as it was");
+	CHECK(exo_page_unmap(EXO_ENV_SELF, va, 1, 0, 0, 0) >= 0, "unmap");
+	CHECK(exo_frame_free((uint64_t)pa, 0, 0, 0, 0, 0) == 0, "free");
+	printf("pager: the runtime's private area is not shared\n");
+}
+
 static void fork_heap(void)
 {
 	struct exo_exit_info x;
@@ -422,6 +454,7 @@ int main(void)
 	regions();
 	appel_li();
 	fork_rights();
+	fork_private_area();
 	fork_heap();
 	nested();
 	stacks();

@@ -99,6 +99,40 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 		       void *ctx);
 
 /*
+ * arch_pt_first_present - the first index in [@i, @lim) of a present
+ * entry of the page table @t (512 entries, through the direct map), or
+ * @lim when there is none (@i <= @lim <= 512). Empty entries are all
+ * zeros (nothing else is ever written to one) and most entries are
+ * empty: sixteen are or-ed together at a time, through a pointer, so a
+ * group costs about one instruction an entry.
+ */
+static inline unsigned arch_pt_first_present(const uint64_t *t, unsigned i,
+					     unsigned lim)
+{
+	const uint64_t *p = t + i, *e = t + lim;
+
+	while (e - p >= 16) {
+		if ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7] |
+		     p[8] | p[9] | p[10] | p[11] | p[12] | p[13] | p[14] |
+		     p[15]) &
+		    PTE_P) {
+			break;
+		}
+		p += 16;
+	}
+	if (e - p >= 8 &&
+	    !((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_P)) {
+		p += 8;
+	}
+	for (; p < e; p++) {
+		if (*p & PTE_P) {
+			return (unsigned)(p - t);
+		}
+	}
+	return lim;
+}
+
+/*
  * arch_pt_leaf_table - the last-level table (512 entries) covering @va
  * under @root, or NULL when a table on the way is missing. Inline and
  * unrolled: it is on the fault and protect paths.
