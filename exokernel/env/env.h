@@ -42,7 +42,7 @@ struct env {
 	struct exo_regs regs; /* saved user context when not running */
 	bool regs_fast; /* regs saved by a system call: sysret may resume */
 	bool preempted; /* lost its last slice to the timer */
-	bool ceilings; /* ever given a mapping with a ceiling (vm_map) */
+	bool ceilings; /* ever given a mapping with a ceiling (vm_map, lends) */
 	uint32_t slice_left; /* ticks left in the current slice */
 
 	/* Upcalls (0: none). */

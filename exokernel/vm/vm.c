@@ -305,6 +305,7 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 				/* As page_map of someone else's frame. */
 				cpte |= PTE_CAP_NOW |
 					((pte & PTE_NX) ? PTE_CAP_NOX : 0);
+				child->ceilings = true;
 			}
 			frame_ref(&kframes, pte & PTE_ADDR);
 			old = ct[i];
@@ -364,6 +365,7 @@ uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
 		if (!child_owns) {
 			/* As page_map of someone else's frame. */
 			cpte |= PTE_CAP_NOW | ((perm & EXO_PERM_X) ? 0 : PTE_CAP_NOX);
+			child->ceilings = true;
 		}
 		frame_ref(&kframes, pte & PTE_ADDR);
 		old = ct[(d >> PAGE_SHIFT) & 511];

@@ -309,6 +309,17 @@ static void share_range(void)
 		CHECK(exo_frame_refs((uint64_t)pa[i], 0, 0, 0, 0, 0) == 3,
 		      "page %d: owner, ours and the child's", i);
 	}
+	/*
+	 * The child's mappings of our frames have a ceiling: no raising
+	 * them to W, one page or several (the range check must not be
+	 * skipped for a child whose only ceilings came from the lending).
+	 */
+	CHECK(exo_page_protect((uint64_t)child, VA3, 2, EXO_PERM_R | EXO_PERM_W,
+			       0, 0) == EXO_ERR_DENIED,
+	      "lent pages are not raised to W, two at a time");
+	CHECK(exo_page_protect((uint64_t)child, VA3 + PAGE, 1,
+			       EXO_PERM_R | EXO_PERM_W, 0, 0) == EXO_ERR_DENIED,
+	      "nor one at a time");
 	CHECK(exo_pte(VA3 + 5 * PAGE) == before[5] &&
 		      (exo_pte(VA3 + 6 * PAGE) & EXO_PTE_W),
 	      "nothing past the stop changed");
@@ -421,6 +432,13 @@ static void lend_range(void)
 		      exo_frame_refs((uint64_t)pa[1], 0, 0, 0, 0, 0) == 3,
 	      "one more reference each");
 	CHECK(exo_pte(VA4 + PAGE) & EXO_PTE_W, "ours stays writable");
+	/* The child's mappings have a ceiling: no raising them to W. */
+	CHECK(exo_page_protect((uint64_t)child, dst, 2, EXO_PERM_R | EXO_PERM_W,
+			       0, 0) == EXO_ERR_DENIED,
+	      "lent pages are not raised to W, two at a time");
+	CHECK(exo_page_protect((uint64_t)child, dst, 1, EXO_PERM_R | EXO_PERM_W,
+			       0, 0) == EXO_ERR_DENIED,
+	      "nor one at a time");
 	CHECK(exo_page_lend_range((uint64_t)child, VA4 + 3 * PAGE, dst, 1,
 				  EXO_PERM_R, 0) == 0,
 	      "a page mapped through a capability is not lent");
