@@ -322,12 +322,6 @@ int64_t sys_frame_refs(uint64_t pa, uint64_t a1, uint64_t a2, uint64_t a3,
 	return f->refcount;
 }
 
-/*
- * Lend the caller's pages of [lo, hi) to a child not yet started, for a
- * copy-on-write fork: see vm_share_range. @mark is the EXO_PERM_USER*
- * bit that replaces W; @ro_mark (0: none) another one, for the pages
- * that were not writable.
- */
 /* The child page_share_range and page_lend_range may map into. */
 static int lend_target(uint64_t id, struct env **out)
 {
@@ -355,6 +349,12 @@ static int user_bit(uint64_t b)
 	       b == EXO_PERM_USER2;
 }
 
+/*
+ * Lend the caller's pages of [lo, hi) to a child not yet started, for a
+ * copy-on-write fork: see vm_share_range. @mark is the EXO_PERM_USER*
+ * bit that replaces W; @ro_mark (0: none) another one, for the pages
+ * that were not writable.
+ */
 int64_t sys_page_share_range(uint64_t id, uint64_t lo, uint64_t hi,
 			     uint64_t mark, uint64_t ro_mark, uint64_t a5)
 {
