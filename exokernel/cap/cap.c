@@ -227,6 +227,27 @@ void cspace_init(struct cspace *cs)
 	cs->used = 0;
 }
 
+/*
+ * The slot of @holder's cspace (*@cs) a new root capability would take:
+ * EXO_ERR_NOT_FOUND (no such holder), EXO_ERR_LIMIT (its cspace or the
+ * pool is full).
+ */
+static int32_t room_for_new(struct cap_pool *p, uint32_t holder,
+			    struct cspace **cs)
+{
+	int32_t slot;
+
+	*cs = p->ops->cspace_of(p->ctx, holder);
+	if (*cs == NULL) {
+		return EXO_ERR_NOT_FOUND;
+	}
+	slot = first_free_slot(*cs);
+	if (slot == CAP_NONE || p->free_head == CAP_NONE) {
+		return EXO_ERR_LIMIT;
+	}
+	return slot;
+}
+
 int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
 	       uint16_t rights, uint64_t object)
 {
@@ -236,13 +257,9 @@ int cap_create(struct cap_pool *p, uint32_t holder, uint16_t type,
 	if (type == EXO_CAP_DISK || !rights_valid(type, rights)) {
 		return EXO_ERR_INVALID;
 	}
-	cs = p->ops->cspace_of(p->ctx, holder);
-	if (cs == NULL) {
-		return EXO_ERR_NOT_FOUND;
-	}
-	slot = first_free_slot(cs);
-	if (slot == CAP_NONE || p->free_head == CAP_NONE) {
-		return EXO_ERR_LIMIT;
+	slot = room_for_new(p, holder, &cs);
+	if (slot < 0) {
+		return slot;
 	}
 	entry_take(p, cs, holder, slot, type, rights, object, CAP_NONE);
 	return slot;
@@ -258,13 +275,9 @@ int cap_create_extent(struct cap_pool *p, uint32_t holder, uint16_t rights,
 	    !rights_valid(EXO_CAP_DISK, rights)) {
 		return EXO_ERR_INVALID;
 	}
-	cs = p->ops->cspace_of(p->ctx, holder);
-	if (cs == NULL) {
-		return EXO_ERR_NOT_FOUND;
-	}
-	slot = first_free_slot(cs);
-	if (slot == CAP_NONE || p->free_head == CAP_NONE) {
-		return EXO_ERR_LIMIT;
+	slot = room_for_new(p, holder, &cs);
+	if (slot < 0) {
+		return slot;
 	}
 	i = entry_take(p, cs, holder, slot, EXO_CAP_DISK, rights, start,
 		       CAP_NONE);
