@@ -16,17 +16,7 @@
 #include <libos/mount.h>
 #include <libos/runtime.h>
 
-static int checks, failed;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			failed++;                                              \
-			printf("FAIL: %s:%d: %s (errno %d)\n", __FILE__,       \
-			       __LINE__, #cond, errno);                        \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 static int has(const char *path, const char *text)
 {

@@ -20,17 +20,7 @@
 #include <libos/ramdev.h>
 #include <libos/runtime.h>
 
-static int checks, failed;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			failed++;                                              \
-			printf("FAIL: %s:%d: %s (errno %d)\n", __FILE__,       \
-			       __LINE__, #cond, errno);                        \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 static void posix_on_ram(void)
 {

@@ -22,17 +22,7 @@
 
 #define LINES 100000
 
-static int checks, failed;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			failed++;                                              \
-			printf("FAIL: %s:%d: %s (errno %d)\n", __FILE__,       \
-			       __LINE__, #cond, errno);                        \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 static char text[1 << 21];
 
