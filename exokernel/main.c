@@ -89,6 +89,7 @@ void kmain(uint32_t magic, uint32_t info_pa, uint64_t boot_tsc)
 	parse_boot_info(magic, info_pa);
 	report_boot_info(&boot_info);
 	kmem_init(&boot_info);
+	vm_pt_check = boot_cmdline_get(&boot_info, "ptcheck", NULL, 0);
 	arch_timer_init(TIMER_HZ);
 
 	ready = arch_cycles() - arch_boot_cycles();

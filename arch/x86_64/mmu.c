@@ -20,6 +20,7 @@ extern char kernel_stack_guard[];
 
 static bool nx_enabled;
 uint64_t arch_pte_nx;
+uint64_t *arch_pt_sums;
 static uint64_t kernel_root;
 
 #define BOOT_MAP_LIMIT (4ul << 30) /* what the boot direct map reaches */
@@ -183,14 +184,15 @@ void arch_as_init(uint64_t root)
 		}
 	}
 	for (int i = 0; i < nkernel_slots; i++) {
-		t[kernel_slots[i]] = k[kernel_slots[i]];
+		arch_pt_set(&t[kernel_slots[i]], k[kernel_slots[i]]);
 	}
 	/*
 	 * Not writable and user-readable: every table of this address space
 	 * reads as data at EXO_PT_VIEW, and nothing can be written through
 	 * it. Kernel-half entries lack PTE_U, so their tables stay hidden.
 	 */
-	t[PT_VIEW_SLOT] = root | PTE_P | PTE_U | (nx_enabled ? PTE_NX : 0);
+	arch_pt_set(&t[PT_VIEW_SLOT],
+		    root | PTE_P | PTE_U | (nx_enabled ? PTE_NX : 0));
 }
 
 uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
@@ -207,7 +209,7 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 			if (!alloc || !(n = alloc(ctx, level - 1))) {
 				return NULL;
 			}
-			*e = n | PTE_P | PTE_W | PTE_U;
+			arch_pt_set(e, n | PTE_P | PTE_W | PTE_U);
 		}
 		t = *e & PTE_ADDR;
 	}
@@ -267,12 +269,9 @@ next:
 	return NULL;
 }
 
-void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx)
+void arch_pt_clear(uint64_t table_pa, arch_leaf_fn leaf, void *ctx)
 {
-	uint64_t *e = table(table_pa);
+	uint64_t *t = table(table_pa);
 
-	for (unsigned i = arch_pt_first_present(e, 0, 512); i < 512;
-	     i = arch_pt_first_present(e, i + 1, 512)) {
-		leaf(ctx, e[i]);
-	}
+	pt_clear(t, arch_pt_sum(t), leaf, ctx);
 }

@@ -172,20 +172,22 @@ int64_t sys_frame_alloc(uint64_t pa, uint64_t owner_id, uint64_t a2,
 	if (err) {
 		return err;
 	}
+	/* Zeroed before it changes hands: nothing leaks between owners. */
 	if (pa == EXO_FRAME_ANY) {
-		err = frame_alloc(&kframes, owner->id, &got);
+		err = kframe_alloc_zeroed(owner->id, &got);
 	} else {
 		got = pa;
 		err = frame_alloc_at(&kframes, pa, owner->id);
 		if (err == EXO_ERR_INVALID) {
 			err = EXO_ERR_DENIED; /* reserved: not the env's */
 		}
+		if (!err) {
+			arch_zero_page(phys_to_virt(got));
+		}
 	}
 	if (err) {
 		return err;
 	}
-	/* Zeroed before it changes hands: nothing leaks between owners. */
-	arch_zero_page(phys_to_virt(got));
 	frame_list_add(&kframes, &owner->frames, got);
 	owner->info->frames++;
 	return (int64_t)got;

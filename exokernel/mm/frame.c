@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Physical frame allocator: one struct frame per 4 KiB frame, free frames on
- * a doubly linked list threaded through the metadata by frame number.
+ * two doubly linked lists threaded through the metadata by frame number:
+ * those of unknown contents (free_head) and those known to be zero
+ * (zero_head).
  *
  * Invariants, kept by every function below:
- *  - a frame is on the free list iff its state is FRAME_FREE;
- *  - ft->nfree is the length of the free list;
+ *  - a frame is on a free list iff its state is FRAME_FREE, and on the
+ *    zeroed one iff its zero flag is set; the flag is clear on every
+ *    frame that is not free;
+ *  - ft->nfree is the length of both lists together, ft->nzero that of
+ *    the zeroed one;
  *  - FRAME_USED frames have 1 <= refcount and a real owner; every other
  *    frame has refcount 0;
  *  - a FRAME_RESERVED frame whose owner is FRAME_OWNER_KERNEL was reserved
@@ -17,6 +22,7 @@
  * without wrapping, and no frame number reaches the table unless it is below
  * ft->nframes.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <exo/errors.h>
@@ -43,29 +49,35 @@ static uint64_t range_end(paddr_t base, uint64_t len)
 	return base + len;
 }
 
-static void free_list_push(struct frame_table *ft, uint32_t pfn)
+/* Put @pfn on the free list, the zeroed one when @zero. */
+static void free_list_push(struct frame_table *ft, uint32_t pfn, bool zero)
 {
 	struct frame *f = &ft->frames[pfn];
+	uint32_t *head = zero ? &ft->zero_head : &ft->free_head;
 
 	f->state = FRAME_FREE;
+	f->zero = zero;
 	f->owner = FRAME_OWNER_NONE;
 	f->refcount = 0;
 	f->prev = FRAME_NIL;
-	f->next = ft->free_head;
-	if (ft->free_head != FRAME_NIL) {
-		ft->frames[ft->free_head].prev = pfn;
+	f->next = *head;
+	if (*head != FRAME_NIL) {
+		ft->frames[*head].prev = pfn;
 	}
-	ft->free_head = pfn;
+	*head = pfn;
 	ft->nfree++;
+	ft->nzero += zero;
 }
 
-/* Take @pfn, which must be FRAME_FREE, off the free list. O(1). */
+/* Take @pfn, which must be FRAME_FREE, off its free list. O(1). */
 static void free_list_unlink(struct frame_table *ft, uint32_t pfn)
 {
 	struct frame *f = &ft->frames[pfn];
 
 	if (f->prev != FRAME_NIL) {
 		ft->frames[f->prev].next = f->next;
+	} else if (f->zero) {
+		ft->zero_head = f->next;
 	} else {
 		ft->free_head = f->next;
 	}
@@ -75,6 +87,8 @@ static void free_list_unlink(struct frame_table *ft, uint32_t pfn)
 	f->next = FRAME_NIL;
 	f->prev = FRAME_NIL;
 	ft->nfree--;
+	ft->nzero -= f->zero;
+	f->zero = 0;
 }
 
 /* Hand the free frame @pfn to @owner with one reference. */
@@ -122,12 +136,15 @@ void frame_table_init(struct frame_table *ft, struct frame *meta,
 	ft->frames = meta;
 	ft->nframes = nframes;
 	ft->free_head = FRAME_NIL;
+	ft->zero_head = FRAME_NIL;
 	ft->nfree = 0;
+	ft->nzero = 0;
 	ft->nusable = 0;
 	for (i = 0; i < nframes; i++) {
 		meta[i].owner = FRAME_OWNER_NONE;
 		meta[i].refcount = 0;
 		meta[i].state = FRAME_RESERVED;
+		meta[i].zero = 0;
 		meta[i].next = FRAME_NIL;
 		meta[i].prev = FRAME_NIL;
 	}
@@ -154,7 +171,7 @@ void frame_range_add_usable(struct frame_table *ft, paddr_t base, uint64_t len)
 		    f->owner == FRAME_OWNER_KERNEL) {
 			continue;
 		}
-		free_list_push(ft, (uint32_t)(pfn - 1));
+		free_list_push(ft, (uint32_t)(pfn - 1), false);
 		ft->nusable++;
 	}
 }
@@ -190,15 +207,56 @@ void frame_range_reserve(struct frame_table *ft, paddr_t base, uint64_t len)
 	}
 }
 
+/*
+ * take() of the first frame of the free list @head (not empty), whose
+ * zero flag is @zero: what every page fault's allocation does, so it
+ * skips the unlinking of a frame in the middle of a list.
+ */
+static paddr_t take_first(struct frame_table *ft, uint32_t *head, bool zero,
+			  uint32_t owner)
+{
+	uint32_t pfn = *head;
+	struct frame *f = &ft->frames[pfn];
+
+	*head = f->next;
+	if (f->next != FRAME_NIL) {
+		ft->frames[f->next].prev = FRAME_NIL;
+	}
+	f->next = FRAME_NIL;
+	ft->nfree--;
+	ft->nzero -= zero;
+	f->zero = 0;
+	f->state = FRAME_USED;
+	f->owner = owner;
+	f->refcount = 1;
+	return pfn_to_pa(pfn);
+}
+
 int frame_alloc(struct frame_table *ft, uint32_t owner, paddr_t *out)
 {
-	uint32_t pfn = ft->free_head;
-
-	if (pfn == FRAME_NIL) {
+	/* Zeroed frames are kept for those who need them zeroed. */
+	if (ft->free_head != FRAME_NIL) {
+		*out = take_first(ft, &ft->free_head, false, owner);
+	} else if (ft->zero_head != FRAME_NIL) {
+		*out = take_first(ft, &ft->zero_head, true, owner);
+	} else {
 		return EXO_ERR_NO_MEMORY;
 	}
-	take(ft, pfn, owner);
-	*out = pfn_to_pa(pfn);
+	return 0;
+}
+
+int frame_alloc_zeroed(struct frame_table *ft, uint32_t owner, paddr_t *out,
+		       bool *zero)
+{
+	if (ft->zero_head != FRAME_NIL) {
+		*out = take_first(ft, &ft->zero_head, true, owner);
+		*zero = true;
+	} else if (ft->free_head != FRAME_NIL) {
+		*out = take_first(ft, &ft->free_head, false, owner);
+		*zero = false;
+	} else {
+		return EXO_ERR_NO_MEMORY;
+	}
 	return 0;
 }
 
@@ -282,7 +340,7 @@ int frame_ref(struct frame_table *ft, paddr_t pa)
 	return 0;
 }
 
-int frame_unref(struct frame_table *ft, paddr_t pa)
+static int unref(struct frame_table *ft, paddr_t pa, bool zero)
 {
 	struct frame *f;
 	uint32_t pfn;
@@ -297,9 +355,19 @@ int frame_unref(struct frame_table *ft, paddr_t pa)
 		return EXO_ERR_STATE;
 	}
 	if (--f->refcount == 0) {
-		free_list_push(ft, pfn);
+		free_list_push(ft, pfn, zero);
 	}
 	return 0;
+}
+
+int frame_unref(struct frame_table *ft, paddr_t pa)
+{
+	return unref(ft, pa, false);
+}
+
+int frame_unref_zeroed(struct frame_table *ft, paddr_t pa)
+{
+	return unref(ft, pa, true);
 }
 
 struct frame *frame_lookup(struct frame_table *ft, paddr_t pa)

@@ -3,9 +3,16 @@
  * Physical frame allocator. Every 4 KiB frame of physical memory up to the
  * highest usable address has a metadata entry recording its state, owner and
  * reference count; the kernel's later ownership checks (mapping a frame,
- * granting it) read this metadata. Free frames sit on a doubly linked list
+ * granting it) read this metadata. Free frames sit on doubly linked lists
  * threaded through the metadata, so taking any free frame, or one specific
  * frame, is O(1).
+ *
+ * There are two free lists: frames whose contents are unknown, and frames
+ * known to hold only zeros (freed by a caller that cleared them, such as
+ * page-table teardown, through frame_unref_zeroed). Whoever needs a
+ * zeroed frame asks frame_alloc_zeroed first and clears the frame only
+ * when it came from the other list; whoever overwrites a frame anyway
+ * takes frame_alloc, which leaves the zeroed ones for the others.
  *
  * The allocator never touches frame contents, so it runs unchanged on the
  * host. It is not locked: the kernel serialises calls.
@@ -41,7 +48,8 @@ struct frame {
 	 */
 	uint32_t owner;
 	uint16_t refcount; /* >= 1 while FRAME_USED, else 0 */
-	uint16_t state; /* enum frame_state */
+	uint8_t state; /* enum frame_state */
+	uint8_t zero; /* FRAME_FREE: on the zeroed list (holds only zeros) */
 	uint32_t next; /* free-list links (frame numbers), FRAME_NIL at ends */
 	uint32_t prev;
 };
@@ -50,8 +58,10 @@ _Static_assert(sizeof(struct frame) == 16, "frame metadata is 16 bytes");
 struct frame_table {
 	struct frame *frames; /* frames[pfn] describes frame pfn */
 	uint64_t nframes; /* frames described: pfn < nframes */
-	uint32_t free_head; /* first free frame or FRAME_NIL */
-	uint64_t nfree; /* frames on the free list */
+	uint32_t free_head; /* first free frame of unknown contents, or FRAME_NIL */
+	uint32_t zero_head; /* first free frame known to be zero, or FRAME_NIL */
+	uint64_t nfree; /* frames on both free lists */
+	uint64_t nzero; /* of which on the zeroed list */
 	uint64_t nusable; /* frames ever added as usable and not reserved */
 };
 
@@ -90,6 +100,16 @@ void frame_range_reserve(struct frame_table *ft, paddr_t base, uint64_t len);
 int frame_alloc(struct frame_table *ft, uint32_t owner, paddr_t *out);
 
 /*
+ * frame_alloc_zeroed - take a free frame for @owner, with reference count
+ * 1, from the zeroed list when it has one (*@zero is then true: the frame
+ * holds only zeros), else from the other (*@zero false: the caller must
+ * clear it).
+ * Return: 0 and the frame's address in @out, or EXO_ERR_NO_MEMORY.
+ */
+int frame_alloc_zeroed(struct frame_table *ft, uint32_t owner, paddr_t *out,
+		       bool *zero);
+
+/*
  * frame_alloc_at - take the specific free frame at @pa for @owner.
  * Return: 0, EXO_ERR_ALIGN (@pa not frame-aligned), EXO_ERR_INVALID (beyond
  * the table or reserved), EXO_ERR_BUSY (already in use).
@@ -120,6 +140,14 @@ int frame_ref(struct frame_table *ft, paddr_t pa);
  * EXO_ERR_STATE (the frame is already free: double free).
  */
 int frame_unref(struct frame_table *ft, paddr_t pa);
+
+/*
+ * frame_unref_zeroed - frame_unref of a frame the caller has cleared: if
+ * this was the last reference it goes on the zeroed list. The caller
+ * vouches for the contents; a frame still referenced elsewhere is only
+ * unreferenced (its other holders may write it).
+ */
+int frame_unref_zeroed(struct frame_table *ft, paddr_t pa);
 
 /*
  * A list of used frames threaded through their metadata links (which only

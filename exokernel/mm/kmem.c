@@ -116,7 +116,7 @@ void kmem_init(const struct boot_info *bi)
 {
 	struct boot_range res[BOOT_MAX_MODULES + 3];
 	size_t nres;
-	uint64_t nframes, meta_size;
+	uint64_t nframes, meta_size, frames_size;
 	paddr_t meta;
 	int err;
 
@@ -138,7 +138,9 @@ void kmem_init(const struct boot_info *bi)
 		panic("the memory map lists no usable RAM");
 	}
 	nframes = phys_end / FRAME_SIZE;
-	meta_size = align_up(nframes * sizeof(struct frame), FRAME_SIZE);
+	/* The frame metadata, then the page-table summaries (arch/mmu.h). */
+	frames_size = align_up(nframes * sizeof(struct frame), FRAME_SIZE);
+	meta_size = frames_size + align_up(nframes * sizeof(uint64_t), FRAME_SIZE);
 
 	nres = boot_info_reserved(bi, res, BOOT_MAX_MODULES + 1);
 	res[nres].start = (paddr_t)kernel_phys_start;
@@ -154,6 +156,7 @@ void kmem_init(const struct boot_info *bi)
 	nres++;
 
 	frame_table_init(&kframes, phys_to_virt(meta), nframes);
+	arch_pt_sums = phys_to_virt(meta + frames_size);
 	for (uint32_t i = 0; i < bi->mmap_count; i++) {
 		if (bi->mmap[i].type == BOOT_MEM_USABLE) {
 			frame_range_add_usable(&kframes, bi->mmap[i].base,
@@ -185,16 +188,6 @@ void kmem_init(const struct boot_info *bi)
 		 (unsigned long)(kframes.nusable * FRAME_SIZE >> 20),
 		 (unsigned long)frame_free_count(&kframes),
 		 (unsigned long)(meta_size >> 10), (unsigned long)meta);
-}
-
-int kframe_alloc_zeroed(uint32_t owner, paddr_t *out)
-{
-	int err = frame_alloc(&kframes, owner, out);
-
-	if (!err) {
-		arch_zero_page(phys_to_virt(*out));
-	}
-	return err;
 }
 
 void *kmalloc(size_t size)

@@ -6,8 +6,11 @@
 #ifndef MM_KMEM_H
 #define MM_KMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <arch/mmu.h>
 
 #include "boot/bootinfo.h"
 #include "mm/frame.h"
@@ -25,10 +28,20 @@ extern struct heap kheap;
 void kmem_init(const struct boot_info *bi);
 
 /*
- * kframe_alloc_zeroed - a zeroed frame for @owner.
+ * kframe_alloc_zeroed - a zeroed frame for @owner: one known to be zero
+ * when there is one, else any frame, cleared here.
  * Return: 0 and the address in @out, or EXO_ERR_NO_MEMORY.
  */
-int kframe_alloc_zeroed(uint32_t owner, paddr_t *out);
+static inline int kframe_alloc_zeroed(uint32_t owner, paddr_t *out)
+{
+	bool zero;
+	int err = frame_alloc_zeroed(&kframes, owner, out, &zero);
+
+	if (!err && !zero) {
+		arch_zero_page(phys_to_virt(*out));
+	}
+	return err;
+}
 
 /* kmalloc/kfree on the kernel heap. */
 void *kmalloc(size_t size);

@@ -13,6 +13,7 @@
 #include <exo/abi.h>
 #include <exo/errors.h>
 
+#include "debug/panic.h"
 #include "mm/kmem.h"
 #include "vm/vm.h"
 
@@ -27,6 +28,7 @@ uint64_t vm_pt_alloc(void *ctx, int level)
 	if (kframe_alloc_zeroed(FRAME_OWNER_KERNEL, &pa)) {
 		return 0;
 	}
+	*arch_pt_sum(phys_to_virt(pa)) = 0; /* all zero: no group set */
 	vm_kernel_frames++;
 	/* Remembered, so teardown visits tables instead of scanning for them. */
 	if (e && level < 4) {
@@ -159,7 +161,7 @@ int vm_map(struct env *caller, struct env *target, uaddr_t va, paddr_t pa,
 		target->ceilings = true; /* page_protect must check from now */
 	}
 	old = *slot;
-	*slot = pte;
+	arch_pt_set(slot, pte);
 	if (old & PTE_P) {
 		frame_unref(&kframes, old & PTE_ADDR);
 		flush(target, va);
@@ -263,7 +265,7 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 	/* Does @child own frames of this owner (its ceiling)? Cached. */
 	uint32_t seen_owner = FRAME_OWNER_NONE;
 	int child_owns = 0;
-	uint64_t changed = 0, base, *st, *ct;
+	uint64_t changed = 0, base, *st, *ct, *csum = NULL;
 	uaddr_t va = lo;
 
 	while ((st = arch_pt_next_leaf(caller->root, va, hi, &base))) {
@@ -289,6 +291,7 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 					goto out;
 				}
 				ct = slot - i;
+				csum = arch_pt_sum(ct);
 			}
 			if (f->owner != seen_owner) {
 				seen_owner = f->owner;
@@ -309,7 +312,7 @@ uint64_t vm_share_range(struct env *caller, struct env *child, uaddr_t lo,
 			}
 			frame_ref(&kframes, pte & PTE_ADDR);
 			old = ct[i];
-			ct[i] = cpte;
+			pt_set(ct, csum, (unsigned)i, cpte);
 			if (old & PTE_P) {
 				frame_unref(&kframes, old & PTE_ADDR);
 			}
@@ -335,7 +338,7 @@ uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
 		       uaddr_t dst, uint64_t npages, uint32_t perm)
 {
 	uint64_t bits = vm_perm_to_pte(perm, arch_pte_nx), *st = NULL,
-		 *ct = NULL, n;
+		 *ct = NULL, *csum = NULL, n;
 	uint32_t seen_owner = FRAME_OWNER_NONE;
 	int child_owns = 0;
 
@@ -356,6 +359,7 @@ uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
 				break;
 			}
 			ct = slot - ((d >> PAGE_SHIFT) & 511);
+			csum = arch_pt_sum(ct);
 		}
 		if (f->owner != seen_owner) {
 			seen_owner = f->owner;
@@ -369,7 +373,7 @@ uint64_t vm_lend_range(struct env *caller, struct env *child, uaddr_t src,
 		}
 		frame_ref(&kframes, pte & PTE_ADDR);
 		old = ct[(d >> PAGE_SHIFT) & 511];
-		ct[(d >> PAGE_SHIFT) & 511] = cpte;
+		pt_set(ct, csum, (d >> PAGE_SHIFT) & 511, cpte);
 		if (old & PTE_P) {
 			frame_unref(&kframes, old & PTE_ADDR);
 		}
@@ -621,7 +625,7 @@ int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa)
 		return EXO_ERR_NO_MEMORY;
 	}
 	frame_ref(&kframes, pa);
-	*slot = pa | PTE_P | PTE_U | (arch_mmu_has_nx() ? PTE_NX : 0);
+	arch_pt_set(slot, pa | PTE_P | PTE_U | (arch_mmu_has_nx() ? PTE_NX : 0));
 	return 0;
 }
 
@@ -629,6 +633,43 @@ static void teardown_leaf(void *ctx, uint64_t pte)
 {
 	(void)ctx;
 	frame_unref(&kframes, pte & PTE_ADDR);
+}
+
+bool vm_pt_check;
+
+/*
+ * With vm_pt_check: panic unless every nonzero entry of the table at @pa
+ * has its summary bit set (a kernel bug: a write that bypassed
+ * arch_pt_set), and, after teardown cleared it, unless it is all zero.
+ */
+static void check_table(paddr_t pa, int cleared)
+{
+	const uint64_t *t = phys_to_virt(pa);
+	uint64_t sum = *arch_pt_sum(t);
+
+	for (unsigned i = 0; i < 512; i++) {
+		if (t[i] && (cleared || !(sum & pt_group_bit(i)))) {
+			panic("vm: page table 0x%lx entry %u is 0x%lx, its "
+			      "summary 0x%lx%s",
+			      (unsigned long)pa, i, (unsigned long)t[i],
+			      (unsigned long)sum, cleared ? " after clearing" : "");
+		}
+	}
+}
+
+/* Empty the table at @pa (its present entries seen by @leaf), free it. */
+static void free_table(paddr_t pa, arch_leaf_fn leaf)
+{
+	if (vm_pt_check) {
+		check_table(pa, 0);
+	}
+	arch_pt_clear(pa, leaf, NULL);
+	if (vm_pt_check) {
+		check_table(pa, 1);
+	}
+	/* Known zero: the next page table or zeroed frame needs no clearing. */
+	frame_unref_zeroed(&kframes, pa);
+	vm_kernel_frames--;
 }
 
 void vm_teardown(struct env *e)
@@ -640,16 +681,12 @@ void vm_teardown(struct env *e)
 		arch_switch_root(arch_mmu_root());
 	}
 	while (frame_list_pop(&kframes, &e->pt_leaf, &pa) == 0) {
-		arch_pt_leaves(pa, teardown_leaf, NULL);
-		frame_unref(&kframes, pa);
-		vm_kernel_frames--;
+		free_table(pa, teardown_leaf);
 	}
 	while (frame_list_pop(&kframes, &e->pt_upper, &pa) == 0) {
-		frame_unref(&kframes, pa);
-		vm_kernel_frames--;
+		free_table(pa, NULL);
 	}
-	frame_unref(&kframes, e->root);
-	vm_kernel_frames--;
+	free_table(e->root, NULL);
 	e->root = 0;
 	/* The tables are gone: nothing may be looked up through them. */
 	memset(e->leaf, 0, sizeof(e->leaf));

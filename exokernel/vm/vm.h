@@ -8,6 +8,7 @@
 #ifndef VM_VM_H
 #define VM_VM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,8 +132,18 @@ int vm_user_frame(struct env *e, uaddr_t uva, int write, paddr_t *pa);
  */
 int vm_map_kernel_page(struct env *e, uaddr_t va, paddr_t pa);
 
-/* vm_teardown - unmap everything and free every page-table page. */
+/*
+ * vm_teardown - unmap everything and free every page-table page, each
+ * cleared (only its groups the summary marks) onto the zeroed free list.
+ */
 void vm_teardown(struct env *e);
+
+/*
+ * When set (boot option "ptcheck", for tests), vm_teardown first checks
+ * every table against its summary and panics at a nonzero entry whose
+ * bit is clear: a page-table write that bypassed arch_pt_set.
+ */
+extern bool vm_pt_check;
 
 /*
  * A zeroed page-table frame owned by the kernel, for arch_pt_slot; with

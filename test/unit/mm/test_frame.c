@@ -28,28 +28,46 @@ static int setup(void **state)
 	return 0;
 }
 
-/*
- * Walk the free list and the whole table and check every invariant the
- * allocator promises: links agree both ways, only FREE frames are listed,
- * every FREE frame is listed, nfree is exact, and nusable counts exactly
- * the FREE and USED frames.
- */
-static void check_table(const struct frame_table *t)
+/* Walk one free list: links agree both ways, only FREE frames with
+ * the list's zero flag are on it. Returns its length. */
+static uint64_t walk_list(const struct frame_table *t, uint32_t head,
+			  bool zero)
 {
-	uint64_t listed = 0, nfree = 0, nused = 0, i;
+	uint64_t listed = 0;
 	uint32_t prev = FRAME_NIL, pfn;
 
-	for (pfn = t->free_head; pfn != FRAME_NIL; pfn = t->frames[pfn].next) {
+	for (pfn = head; pfn != FRAME_NIL; pfn = t->frames[pfn].next) {
 		assert_true(pfn < t->nframes);
 		assert_int_equal(t->frames[pfn].state, FRAME_FREE);
+		assert_int_equal(t->frames[pfn].zero, zero);
 		assert_int_equal(t->frames[pfn].prev, prev);
 		prev = pfn;
 		listed++;
 		assert_true(listed <= t->nframes);
 	}
+	return listed;
+}
+
+/*
+ * Walk both free lists and the whole table and check every invariant the
+ * allocator promises: links agree both ways, only FREE frames are listed,
+ * every FREE frame is listed once, on the list its zero flag names, nfree
+ * and nzero are exact, only free frames have the flag, and nusable counts
+ * exactly the FREE and USED frames.
+ */
+static void check_table(const struct frame_table *t)
+{
+	uint64_t listed, nzero, nfree = 0, nused = 0, i;
+
+	nzero = walk_list(t, t->zero_head, true);
+	listed = nzero + walk_list(t, t->free_head, false);
+	assert_int_equal(nzero, t->nzero);
 	for (i = 0; i < t->nframes; i++) {
 		const struct frame *f = &t->frames[i];
 
+		if (f->state != FRAME_FREE) {
+			assert_int_equal(f->zero, 0);
+		}
 		switch (f->state) {
 		case FRAME_FREE:
 			nfree++;
@@ -581,6 +599,64 @@ static void test_wrapping_ranges_clipped(void **state)
 }
 
 /* xorshift64: a fixed seed makes every run the same. */
+/*
+ * Frames freed as zeroed go on their own list: frame_alloc_zeroed takes
+ * them first and says so, frame_alloc leaves them for it, a frame still
+ * referenced is not listed, and every other way in or out keeps the lists.
+ */
+static void test_zeroed_list(void **state)
+{
+	paddr_t a, b, c, got;
+	bool zero;
+
+	(void)state;
+	frame_range_add_usable(&ft, 0, 8 * FRAME_SIZE);
+	assert_int_equal(frame_alloc(&ft, 1, &a), 0);
+	assert_int_equal(frame_alloc(&ft, 1, &b), 0);
+	assert_int_equal(frame_alloc(&ft, 1, &c), 0);
+	/* Nothing known zero yet: any frame, to be cleared by the caller. */
+	assert_int_equal(frame_alloc_zeroed(&ft, 1, &got, &zero), 0);
+	assert_false(zero);
+	assert_int_equal(frame_unref(&ft, got), 0);
+
+	assert_int_equal(frame_unref_zeroed(&ft, a), 0);
+	assert_int_equal(ft.nzero, 1);
+	check_table(&ft);
+	/* Still referenced elsewhere: only unreferenced, not listed. */
+	assert_int_equal(frame_ref(&ft, b), 0);
+	assert_int_equal(frame_unref_zeroed(&ft, b), 0);
+	assert_int_equal(ft.nzero, 1);
+	assert_int_equal(meta[b / FRAME_SIZE].state, FRAME_USED);
+	/* An ordinary allocation leaves the zeroed frame alone. */
+	assert_int_equal(frame_alloc(&ft, 2, &got), 0);
+	assert_true(got != a);
+	assert_int_equal(frame_alloc_zeroed(&ft, 3, &got, &zero), 0);
+	assert_true(zero);
+	assert_int_equal(got, a);
+	assert_int_equal(meta[a / FRAME_SIZE].zero, 0);
+	assert_int_equal(ft.nzero, 0);
+	check_table(&ft);
+
+	/* Taken by address or in a run, it leaves the zeroed list too. */
+	assert_int_equal(frame_unref_zeroed(&ft, a), 0);
+	assert_int_equal(frame_alloc_at(&ft, a, 4), 0);
+	assert_int_equal(ft.nzero, 0);
+	assert_int_equal(frame_unref_zeroed(&ft, a), 0);
+	assert_int_equal(frame_unref_zeroed(&ft, c), 0);
+	frame_range_reserve(&ft, c, FRAME_SIZE);
+	assert_int_equal(ft.nzero, 1);
+	check_table(&ft);
+
+	/* When only zeroed frames are left, frame_alloc takes them. */
+	while (frame_alloc(&ft, 5, &got) == 0 && got != a) {
+	}
+	assert_int_equal(got, a);
+	assert_int_equal(ft.nfree, 0);
+	assert_int_equal(frame_alloc_zeroed(&ft, 1, &got, &zero),
+			 EXO_ERR_NO_MEMORY);
+	check_table(&ft);
+}
+
 static uint64_t rng_state;
 
 static uint64_t rng(void)
@@ -614,8 +690,11 @@ static void test_stress_against_model(void **state)
 	enum { N = 1024 };
 	/* The model: 0 reserved, 1 free, 2+ used with refcount (v - 1). */
 	static unsigned int model[N];
-	uint64_t step, pfn, nfree = 0, got_pfn, cnt, align, i;
+	/* Of the free frames: on the zeroed list. */
+	static bool zeroed[N];
+	uint64_t step, pfn, nfree = 0, nzero = 0, got_pfn, cnt, align, i;
 	paddr_t pa;
+	bool zero;
 	int err;
 
 	frame_table_init(&ft, meta, N);
@@ -630,9 +709,10 @@ static void test_stress_against_model(void **state)
 	assert_int_equal(nfree, N - 16 - 40 - 1);
 	assert_int_equal(frame_free_count(&ft), nfree);
 
+	memset(zeroed, 0, sizeof(zeroed));
 	rng_state = 0x9e3779b97f4a7c15ull;
 	for (step = 0; step < 200000; step++) {
-		uint64_t op = rng() % 8;
+		uint64_t op = rng() % 10;
 
 		pfn = rng() % N;
 		pa = pfn * FRAME_SIZE;
@@ -647,8 +727,44 @@ static void test_stress_against_model(void **state)
 			assert_int_equal(err, 0);
 			got_pfn = pa / FRAME_SIZE;
 			assert_int_equal(model[got_pfn], 1);
+			/* A zeroed frame only when there is no other. */
+			assert_int_equal(zeroed[got_pfn], nfree == nzero);
 			model[got_pfn] = 2;
 			nfree--;
+			nzero -= zeroed[got_pfn];
+			zeroed[got_pfn] = false;
+			break;
+		case 8:
+			err = frame_alloc_zeroed(&ft, (uint32_t)pfn, &pa, &zero);
+			if (nfree == 0) {
+				assert_int_equal(err, EXO_ERR_NO_MEMORY);
+				break;
+			}
+			assert_int_equal(err, 0);
+			got_pfn = pa / FRAME_SIZE;
+			assert_int_equal(model[got_pfn], 1);
+			/* Zeroed whenever there is one, and said so. */
+			assert_int_equal(zero, zeroed[got_pfn]);
+			assert_int_equal(zero, nzero > 0);
+			model[got_pfn] = 2;
+			nfree--;
+			nzero -= zeroed[got_pfn];
+			zeroed[got_pfn] = false;
+			break;
+		case 9:
+			err = frame_unref_zeroed(&ft, pa);
+			if (model[pfn] == 0) {
+				assert_int_equal(err, EXO_ERR_INVALID);
+			} else if (model[pfn] == 1) {
+				assert_int_equal(err, EXO_ERR_STATE);
+			} else {
+				assert_int_equal(err, 0);
+				if (--model[pfn] == 1) {
+					nfree++;
+					nzero++;
+					zeroed[pfn] = true;
+				}
+			}
 			break;
 		case 2:
 			err = frame_alloc_at(&ft, pa, 1);
@@ -660,6 +776,8 @@ static void test_stress_against_model(void **state)
 				assert_int_equal(err, 0);
 				model[pfn] = 2;
 				nfree--;
+				nzero -= zeroed[pfn];
+				zeroed[pfn] = false;
 			}
 			break;
 		case 3:
@@ -700,6 +818,8 @@ static void test_stress_against_model(void **state)
 					assert_int_equal(model[i], 1);
 					model[i] = 2;
 					nfree--;
+					nzero -= zeroed[i];
+					zeroed[i] = false;
 				}
 			} else {
 				assert_int_equal(err, EXO_ERR_NO_MEMORY);
@@ -709,6 +829,7 @@ static void test_stress_against_model(void **state)
 			break;
 		}
 		assert_int_equal(frame_free_count(&ft), nfree);
+		assert_int_equal(ft.nzero, nzero);
 		if (step % 4096 == 0) {
 			check_table(&ft);
 		}
@@ -744,6 +865,7 @@ int main(void)
 		cmocka_unit_test_setup(test_owner_recorded, setup),
 		cmocka_unit_test_setup(test_owner_list, setup),
 		cmocka_unit_test_setup(test_wrapping_ranges_clipped, setup),
+		cmocka_unit_test_setup(test_zeroed_list, setup),
 		cmocka_unit_test_setup(test_stress_against_model, setup),
 	};
 

@@ -99,37 +99,121 @@ uint64_t *arch_pt_slot(uint64_t root, uint64_t va, arch_pt_alloc_fn alloc,
 		       void *ctx);
 
 /*
- * arch_pt_first_present - the first index in [@i, @lim) of a present
- * entry of the page table @t (512 entries, through the direct map), or
- * @lim when there is none (@i <= @lim <= 512). Empty entries are all
- * zeros (nothing else is ever written to one) and most entries are
- * empty: sixteen are or-ed together at a time, through a pointer, so a
- * group costs about one instruction an entry.
+ * Page-table summaries. Every frame in use as a user page table (root,
+ * middle or last level) has a 64-bit summary, arch_pt_sums[its frame
+ * number]: bit g clear means entries 8g .. 8g+7 of the table are all
+ * zero. Every write that may make an entry nonzero goes through
+ * arch_pt_set (or pt_set), which sets that entry's bit; writes that only
+ * change a nonzero entry, or clear one, need nothing (a bit may stay set
+ * over an emptied group: a scan that finds the group all zero clears it).
+ * So scans read only the groups whose bit is set (a fork reads the few
+ * present entries of sparse tables, not all 512), and a table is emptied
+ * by zeroing only those groups: a torn-down table goes back to the frame
+ * allocator known to be zero. An entry is zero or present: nothing else
+ * is ever written to one. vm_pt_alloc clears a new table's summary.
  */
+extern uint64_t *arch_pt_sums;
+
+/* The summary bit of entry @i. */
+static inline uint64_t pt_group_bit(unsigned i)
+{
+	return 1ul << (i >> 3);
+}
+
+/* t[@i] = @v in the table @t whose summary is *@sum. */
+static inline void pt_set(uint64_t *t, uint64_t *sum, unsigned i, uint64_t v)
+{
+	t[i] = v;
+	*sum |= pt_group_bit(i);
+}
+
+/*
+ * pt_first_present - the first index in [@i, @lim) of a present entry of
+ * the table @t (512 entries) whose summary is *@sum, or @lim when there is
+ * none (@i <= @lim <= 512). Only groups whose bit is set are read; one
+ * found all zero has its bit cleared.
+ */
+static inline unsigned pt_first_present(const uint64_t *t, uint64_t *sum,
+					unsigned i, unsigned lim)
+{
+	while (i < lim) {
+		const uint64_t *p;
+		uint64_t m;
+		unsigned g, j, end;
+
+		/* Runs of present entries: the next one is usually it. */
+		if (t[i] & PTE_P) {
+			return i;
+		}
+		m = *sum & (~0ul << (i >> 3));
+		if (!m) {
+			return lim;
+		}
+		g = (unsigned)__builtin_ctzl(m);
+		j = g << 3;
+		if (j >= lim) {
+			return lim;
+		}
+		end = j + 8 < lim ? j + 8 : lim;
+		for (j = j > i ? j : i; j < end; j++) {
+			if (t[j] & PTE_P) {
+				return j;
+			}
+		}
+		p = t + (g << 3);
+		if (!(p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7])) {
+			*sum &= ~(1ul << g);
+		}
+		i = end;
+	}
+	return lim;
+}
+
+/* Called by pt_clear for each present entry of a table. */
+typedef void (*arch_leaf_fn)(void *ctx, uint64_t pte);
+
+/*
+ * pt_clear - call @leaf (when not NULL) for each present entry of the
+ * table @t whose summary is *@sum, in order, then zero the table: only
+ * the groups whose bit is set are read and written. The summary is 0
+ * after.
+ */
+static inline void pt_clear(uint64_t *t, uint64_t *sum, arch_leaf_fn leaf,
+			    void *ctx)
+{
+	for (uint64_t m = *sum; m; m &= m - 1) {
+		uint64_t *p = t + ((unsigned)__builtin_ctzl(m) << 3);
+
+		for (unsigned j = 0; j < 8; j++) {
+			if (leaf && (p[j] & PTE_P)) {
+				leaf(ctx, p[j]);
+			}
+			p[j] = 0;
+		}
+	}
+	*sum = 0;
+}
+
+/* The summary of the page table at @t (through the direct map). */
+static inline uint64_t *arch_pt_sum(const uint64_t *t)
+{
+	return &arch_pt_sums[((uint64_t)t - DMAP_BASE) >> PAGE_SHIFT];
+}
+
+/* *@slot = @v, @slot an entry of a user page table (direct map). */
+static inline void arch_pt_set(uint64_t *slot, uint64_t v)
+{
+	uint64_t a = (uint64_t)slot - DMAP_BASE;
+
+	*slot = v;
+	arch_pt_sums[a >> PAGE_SHIFT] |= 1ul << ((a >> 6) & 63);
+}
+
+/* pt_first_present of the user page table @t (through the direct map). */
 static inline unsigned arch_pt_first_present(const uint64_t *t, unsigned i,
 					     unsigned lim)
 {
-	const uint64_t *p = t + i, *e = t + lim;
-
-	while (e - p >= 16) {
-		if ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7] |
-		     p[8] | p[9] | p[10] | p[11] | p[12] | p[13] | p[14] |
-		     p[15]) &
-		    PTE_P) {
-			break;
-		}
-		p += 16;
-	}
-	if (e - p >= 8 &&
-	    !((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_P)) {
-		p += 8;
-	}
-	for (; p < e; p++) {
-		if (*p & PTE_P) {
-			return (unsigned)(p - t);
-		}
-	}
-	return lim;
+	return pt_first_present(t, arch_pt_sum(t), i, lim);
 }
 
 /*
@@ -187,14 +271,11 @@ static inline void arch_zero_page(void *p)
 /* PTE_NX when the CPU enforces it, else 0 (then the bit is reserved). */
 extern uint64_t arch_pte_nx;
 
-/* Called by arch_pt_leaves for each present entry of a last-level table. */
-typedef void (*arch_leaf_fn)(void *ctx, uint64_t pte);
-
 /*
- * arch_pt_leaves - call @leaf for every present entry of the last-level
- * table at @table_pa (entries are not cleared).
+ * arch_pt_clear - pt_clear of the user page table at @table_pa: @leaf (or
+ * NULL) sees each present entry, and the table is all zero after.
  */
-void arch_pt_leaves(uint64_t table_pa, arch_leaf_fn leaf, void *ctx);
+void arch_pt_clear(uint64_t table_pa, arch_leaf_fn leaf, void *ctx);
 
 /* Physical address of the page tables in use. */
 uint64_t arch_mmu_root(void);
