@@ -719,52 +719,32 @@ static void test_stress_against_model(void **state)
 		switch (op) {
 		case 0:
 		case 1:
-			err = frame_alloc(&ft, (uint32_t)pfn, &pa);
-			if (nfree == 0) {
-				assert_int_equal(err, EXO_ERR_NO_MEMORY);
-				break;
-			}
-			assert_int_equal(err, 0);
-			got_pfn = pa / FRAME_SIZE;
-			assert_int_equal(model[got_pfn], 1);
-			/* A zeroed frame only when there is no other. */
-			assert_int_equal(zeroed[got_pfn], nfree == nzero);
-			model[got_pfn] = 2;
-			nfree--;
-			nzero -= zeroed[got_pfn];
-			zeroed[got_pfn] = false;
-			break;
-		case 8:
-			err = frame_alloc_zeroed(&ft, (uint32_t)pfn, &pa, &zero);
-			if (nfree == 0) {
-				assert_int_equal(err, EXO_ERR_NO_MEMORY);
-				break;
-			}
-			assert_int_equal(err, 0);
-			got_pfn = pa / FRAME_SIZE;
-			assert_int_equal(model[got_pfn], 1);
-			/* Zeroed whenever there is one, and said so. */
-			assert_int_equal(zero, zeroed[got_pfn]);
-			assert_int_equal(zero, nzero > 0);
-			model[got_pfn] = 2;
-			nfree--;
-			nzero -= zeroed[got_pfn];
-			zeroed[got_pfn] = false;
-			break;
-		case 9:
-			err = frame_unref_zeroed(&ft, pa);
-			if (model[pfn] == 0) {
-				assert_int_equal(err, EXO_ERR_INVALID);
-			} else if (model[pfn] == 1) {
-				assert_int_equal(err, EXO_ERR_STATE);
+		case 8: /* someone who needs the frame zeroed */
+			if (op == 8) {
+				err = frame_alloc_zeroed(&ft, (uint32_t)pfn, &pa,
+							 &zero);
 			} else {
-				assert_int_equal(err, 0);
-				if (--model[pfn] == 1) {
-					nfree++;
-					nzero++;
-					zeroed[pfn] = true;
-				}
+				err = frame_alloc(&ft, (uint32_t)pfn, &pa);
 			}
+			if (nfree == 0) {
+				assert_int_equal(err, EXO_ERR_NO_MEMORY);
+				break;
+			}
+			assert_int_equal(err, 0);
+			got_pfn = pa / FRAME_SIZE;
+			assert_int_equal(model[got_pfn], 1);
+			if (op == 8) {
+				/* Zeroed whenever there is one, and said so. */
+				assert_int_equal(zero, zeroed[got_pfn]);
+				assert_int_equal(zero, nzero > 0);
+			} else {
+				/* A zeroed frame only when there is no other. */
+				assert_int_equal(zeroed[got_pfn], nfree == nzero);
+			}
+			model[got_pfn] = 2;
+			nfree--;
+			nzero -= zeroed[got_pfn];
+			zeroed[got_pfn] = false;
 			break;
 		case 2:
 			err = frame_alloc_at(&ft, pa, 1);
@@ -794,7 +774,9 @@ static void test_stress_against_model(void **state)
 		case 4:
 		case 5:
 		case 6:
-			err = frame_unref(&ft, pa);
+		case 9: /* the last reference of a cleared frame */
+			err = op == 9 ? frame_unref_zeroed(&ft, pa)
+				      : frame_unref(&ft, pa);
 			if (model[pfn] == 0) {
 				assert_int_equal(err, EXO_ERR_INVALID);
 			} else if (model[pfn] == 1) {
@@ -803,6 +785,8 @@ static void test_stress_against_model(void **state)
 				assert_int_equal(err, 0);
 				if (--model[pfn] == 1) {
 					nfree++;
+					nzero += op == 9;
+					zeroed[pfn] = op == 9;
 				}
 			}
 			break;
