@@ -94,7 +94,9 @@ void frame_range_add_usable(struct frame_table *ft, paddr_t base, uint64_t len);
 void frame_range_reserve(struct frame_table *ft, paddr_t base, uint64_t len);
 
 /*
- * frame_alloc - take any free frame for @owner, with reference count 1.
+ * frame_alloc - take any free frame for @owner, with reference count 1:
+ * one of unknown contents while there is one (the zeroed ones are kept
+ * for frame_alloc_zeroed), for a caller that overwrites it anyway.
  * Return: 0 and the frame's address in @out, or EXO_ERR_NO_MEMORY.
  */
 int frame_alloc(struct frame_table *ft, uint32_t owner, paddr_t *out);
