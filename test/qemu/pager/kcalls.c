@@ -20,6 +20,8 @@
 #define VA3 0x0000210000020000ul /* page_share_range's pages */
 #define SHARE_PAGES 8
 #define VA4 0x0000210000040000ul /* page_lend_range's pages */
+#define VA5 0x0000210000080000ul /* zeroed_frames' pages */
+#define SPREAD 0x0000300000000000ul /* a child's tables, spread wide */
 #define COW EXO_PERM_USER0
 #define COW_PTE EXO_PTE_USER0
 #define RIGHTS (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U | EXO_PTE_NX | EXO_PTE_ADDR)
@@ -474,12 +476,65 @@ static void gaps(void)
 	printf("kcalls: gaps in the list are NOSYS\n");
 }
 
+/*
+ * A torn-down environment's page tables go back to the kernel emptied,
+ * onto the list of frames known to be zero, and frame_alloc hands those
+ * out first without clearing them again: every frame got right after a
+ * child with many tables ended must read as zeros.
+ */
+static void zeroed_frames(void)
+{
+	enum { SPOTS = 24, FRAMES = 64 };
+	int64_t child, pa, got[FRAMES];
+
+	child = exo_env_create(0, 0, 0, 0, 0, 0);
+	CHECK(child > 0, "a child");
+	pa = exo_frame_alloc(EXO_FRAME_ANY, (uint64_t)child, 0, 0, 0, 0);
+	CHECK(pa > 0, "a frame of the child's");
+	/* One frame mapped in many places: a page directory and a page
+	 * table each, some entries of them at both ends. */
+	for (uint64_t k = 0; k < SPOTS; k++) {
+		uint64_t va = SPREAD + (k << 30) + (k % 3) * (511ul << 21) +
+			      (k % 2) * 511 * PAGE;
+
+		CHECK(exo_page_map((uint64_t)child, va, (uint64_t)pa,
+				   EXO_PERM_R | EXO_PERM_W, 0, 0) == 0,
+		      "map into the child at 0x%lx", (unsigned long)va);
+	}
+	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
+	CHECK(exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0) == child,
+	      "the child reaped");
+	for (int i = 0; i < FRAMES; i++) {
+		const volatile uint64_t *w =
+			(const volatile uint64_t *)(VA5 + (uint64_t)i * PAGE);
+
+		got[i] = exo_frame_alloc(EXO_FRAME_ANY, EXO_ENV_SELF, 0, 0, 0,
+					 0);
+		CHECK(got[i] > 0, "frame %d", i);
+		CHECK(exo_page_map(EXO_ENV_SELF, (uint64_t)w, (uint64_t)got[i],
+				   EXO_PERM_R, 0, 0) == 0,
+		      "map frame %d", i);
+		for (int j = 0; j < (int)(PAGE / 8); j++) {
+			CHECK(w[j] == 0, "frame %d (0x%lx) word %d is 0x%lx", i,
+			      (unsigned long)got[i], j, (unsigned long)w[j]);
+		}
+	}
+	for (int i = 0; i < FRAMES; i++) {
+		exo_page_unmap(EXO_ENV_SELF, VA5 + (uint64_t)i * PAGE, 1, 0, 0,
+			       0);
+		CHECK(exo_frame_free((uint64_t)got[i], 0, 0, 0, 0, 0) == 0,
+		      "free frame %d", i);
+	}
+	printf("kcalls: frames after a torn-down child are zero\n");
+}
+
 int main(void)
 {
 	clear_ad();
 	frame_refs();
 	share_range();
 	lend_range();
+	zeroed_frames();
 	gaps();
 	printf("kcalls: all %d checks passed\n", checks);
 	return 0;
