@@ -16,6 +16,11 @@ void check_begin(const char *name)
 	failed = 0;
 }
 
+const char *check_prog(void)
+{
+	return prog;
+}
+
 void step(const char *what)
 {
 	printf("%s: %s\n", prog, what);

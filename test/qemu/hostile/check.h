@@ -26,6 +26,14 @@ void check_begin(const char *name);
 /* Print "name: what" before a group of checks. */
 void step(const char *what);
 
+/*
+ * The name check_begin gave. Failure lines are printed as "FAIL: %s: ..."
+ * with it, never with the name spelled out in the format: a fuzzed
+ * system call may print any of the program's memory to the console, and
+ * no literal in it may look like a failure line to the test's patterns.
+ */
+const char *check_prog(void);
+
 /* Return @ok; when it is 0, print and count the failure of @what. */
 int check_true(int ok, const char *file, int line, const char *what);
 

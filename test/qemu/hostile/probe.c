@@ -4,6 +4,7 @@
 
 #include <libos/runtime.h>
 
+#include "check.h"
 #include "probe.h"
 
 #define RFLAGS_TF 0x100ul
@@ -33,9 +34,10 @@ static int probe_handler(struct exo_upcall_frame *f)
 		return 0;
 	}
 	if (!probe_sp) {
-		printf("FAIL: fault outside a probe: vector %lu, error 0x%lx, "
-		       "address 0x%lx, rip 0x%lx (environment %x)\n",
-		       (unsigned long)f->vector, (unsigned long)f->error,
+		printf("FAIL: %s: fault outside a probe: vector %lu, error "
+		       "0x%lx, address 0x%lx, rip 0x%lx (environment %x)\n",
+		       check_prog(), (unsigned long)f->vector,
+		       (unsigned long)f->error,
 		       (unsigned long)f->addr, (unsigned long)f->regs.rip,
 		       env_self());
 		return 99;
