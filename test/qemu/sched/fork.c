@@ -130,15 +130,15 @@ static void *sleeper(void *arg)
 	return (void *)(uintptr_t)(work(4) + buf[DEEP / 2] - 5);
 }
 
+static volatile uint64_t spins;
+
 static void *spinner(void *arg)
 {
-	uint64_t s = 0;
-
 	tops[T_SPIN] = my_top();
 	while (!go) {
-		s += work(5) == work_want(5);
+		spins += work(5) == work_want(5);
 	}
-	return (void *)(uintptr_t)(s ? work(5) : 0);
+	return (void *)(uintptr_t)work(5);
 }
 
 /* The child's workers: a shared counter under a mutex, and their own. */
@@ -265,6 +265,16 @@ static void wait_state(struct thread *t, uint32_t state)
 	}
 }
 
+/* Until the spinner has been round its loop (again). */
+static void wait_spins(void)
+{
+	uint64_t n = spins;
+
+	while (spins == n) {
+		thread_yield();
+	}
+}
+
 static void fork_from_thread(void)
 {
 	struct thread_attr deep = { .stack_size = DEEP_STACK };
@@ -285,6 +295,7 @@ static void fork_from_thread(void)
 	wait_state(t[T_COND], SCHED_T_BLOCKED);
 	wait_state(t[T_GATE], SCHED_T_BLOCKED);
 	wait_state(t[T_SLEEP], SCHED_T_SLEEPING);
+	wait_spins();
 	CHECK(deep_resident >= DEEP / PAGE);
 	/* fm_waiter blocks on fm once the forker holds it. */
 	CHECK_EQ(thread_create(&t[T_FORK], forker, t[T_FM], NULL), 0);
@@ -326,6 +337,7 @@ static void fork_from_main(void)
 	CHECK_EQ(thread_create(&t[0], cond_waiter, NULL, NULL), 0);
 	CHECK_EQ(thread_create(&t[1], spinner, NULL, NULL), 0);
 	wait_state(t[0], SCHED_T_BLOCKED);
+	wait_spins();
 	id = pager_fork();
 	if (id == 0) {
 		thread_sched_stats(&st, NULL, NULL);
