@@ -16,7 +16,8 @@
  *
  * From main: two threads exist (one blocked on a condition variable, one
  * yielding); the child keeps main (id 1) alone, runs and joins two
- * workers and exits 0; the parent releases and joins its threads.
+ * workers and exits 0; the parent releases and joins its threads. The
+ * same with spawn_fn from a thread: the child keeps the spawning thread.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -365,10 +366,67 @@ static void fork_from_main(void)
 	       "after the child\n");
 }
 
+/* spawn_fn from a thread: the child runs the spawning thread alone. */
+static volatile uint32_t spawner_id;
+
+static int spawn_child(uint64_t arg)
+{
+	struct sched_stats st;
+
+	thread_sched_stats(&st, NULL, NULL);
+	CHECK_EQ(st.threads, 1);
+	CHECK_EQ(thread_id(thread_self()), spawner_id);
+	run_workers(2);
+	printf("fork: the spawn_fn child of thread %u has 1 thread and ran 2 "
+	       "workers\n",
+	       spawner_id);
+	return 0;
+}
+
+static void *spawner(void *arg)
+{
+	struct exo_exit_info x;
+	int64_t id;
+
+	spawner_id = thread_id(thread_self());
+	id = spawn_fn(spawn_child, 0);
+	CHECK(id > 0);
+	CHECK_EQ(wait_child((exo_envid_t)id, &x), id);
+	CHECK_EQ(x.reason, EXO_EXIT_NORMAL);
+	CHECK_EQ(x.code, 0);
+	return (void *)(uintptr_t)work(6);
+}
+
+static void spawn_from_thread(void)
+{
+	struct thread *t[3];
+	void *r;
+
+	go = 0;
+	mutex_init(&m);
+	cond_init(&cv);
+	CHECK_EQ(thread_create(&t[0], cond_waiter, NULL, NULL), 0);
+	CHECK_EQ(thread_create(&t[1], spinner, NULL, NULL), 0);
+	wait_state(t[0], SCHED_T_BLOCKED);
+	wait_spins();
+	CHECK_EQ(thread_create(&t[2], spawner, NULL, NULL), 0);
+	CHECK_EQ(thread_join(t[2], &r), 0);
+	CHECK_EQ((uintptr_t)r, work_want(6));
+	mutex_lock(&m);
+	go = 1;
+	cond_broadcast(&cv);
+	mutex_unlock(&m);
+	CHECK_EQ(thread_join(t[0], &r), 0);
+	CHECK_EQ((uintptr_t)r, work_want(1));
+	CHECK_EQ(thread_join(t[1], &r), 0);
+	CHECK_EQ((uintptr_t)r, work_want(5));
+}
+
 int main(void)
 {
 	fork_from_thread();
 	fork_from_main();
+	spawn_from_thread();
 	printf("fork: all %lu checks passed\n", (unsigned long)checks_passed);
 	return 0;
 }
