@@ -491,6 +491,14 @@ static int adopt(void)
 	self->state = SCHED_T_RUNNING;
 	charged_at = now;
 	owner = exo_env_info()->id;
+	/*
+	 * A checkpoint (a swap's) holds the parent's threads: a restore
+	 * would import records that no longer resolve. Take the child's.
+	 * Should that fail, the slot heals as after any failed export.
+	 */
+	if (sched_gate.ckpt) {
+		module_slot_checkpoint(&sched_gate);
+	}
 	return 0;
 }
 

@@ -36,6 +36,14 @@
 #define DEEP (128 * 1024) /* what the sleeper's stack uses */
 #define DEEP_STACK (256 * 1024)
 
+/* A policy to swap to right before the fork from a thread (or none). */
+#ifndef POLICY
+#define POLICY "sched.rr"
+#endif
+#ifndef SWAP_POLICY
+#define SWAP_POLICY ""
+#endif
+
 volatile uint64_t checks_passed;
 
 /* Resident pages of [lo, hi), from the page-table view. */
@@ -200,6 +208,20 @@ static int was_vanished_top(uint64_t top)
 	return 0;
 }
 
+/* Threads in the sched slot's checkpoint (a framed state). */
+static uint32_t ckpt_threads(void)
+{
+	const struct sched_state *st;
+
+	CHECK(sched_gate.ckpt != NULL);
+	CHECK(sched_gate.ckpt_size >=
+	      sizeof(struct module_state_hdr) + sizeof(*st));
+	st = (const struct sched_state *)((const char *)sched_gate.ckpt +
+					  sizeof(struct module_state_hdr));
+	CHECK_EQ(st->magic, SCHED_STATE_MAGIC);
+	return st->count;
+}
+
 /* In the child of the forking thread. */
 static void *fork_child(uint32_t my_id)
 {
@@ -212,6 +234,10 @@ static void *fork_child(uint32_t my_id)
 	thread_sched_stats(&st, NULL, NULL);
 	CHECK_EQ(st.threads, 1);
 	CHECK_EQ(thread_id(thread_self()), my_id);
+	if (SWAP_POLICY[0]) {
+		/* The swap's checkpoint now holds the child's one thread. */
+		CHECK_EQ(ckpt_threads(), 1);
+	}
 	/* Held at the fork with a waiter that did not come along. */
 	CHECK_EQ(mutex_unlock(&fm), 0);
 	CHECK_EQ(mutex_trylock(&fm), 0);
@@ -221,6 +247,17 @@ static void *fork_child(uint32_t my_id)
 	run_workers(WORKERS);
 	for (int k = 0; k < WORKERS; k++) {
 		CHECK(was_vanished_top(worker_tops[k]));
+	}
+	if (SWAP_POLICY[0]) {
+		/* Forked in the swap's window: the slot moves one thread. */
+		const char *from = sched_policy_name();
+
+		CHECK_EQ(strcmp(from, SWAP_POLICY), 0);
+		CHECK_EQ(thread_sched_swap(POLICY), 0);
+		CHECK_EQ(strcmp(sched_policy_name(), POLICY), 0);
+		run_workers(WORKERS);
+		printf("fork: the child swapped %s -> %s and ran %d workers\n",
+		       from, POLICY, WORKERS);
 	}
 	thread_sleep(2);
 	thread_sched_stats(&st, NULL, NULL);
@@ -237,6 +274,7 @@ static void *forker(void *arg)
 {
 	struct thread *waiter = arg;
 	struct exo_exit_info x;
+	struct sched_stats st;
 	uint32_t my_id = thread_id(thread_self());
 	int64_t id;
 
@@ -246,6 +284,11 @@ static void *forker(void *arg)
 	/* Let fm's waiter block on it. */
 	while (waiter->state != SCHED_T_BLOCKED) {
 		thread_yield();
+	}
+	if (SWAP_POLICY[0]) {
+		CHECK_EQ(thread_sched_swap(SWAP_POLICY), 0);
+		thread_sched_stats(&st, NULL, NULL);
+		CHECK_EQ(ckpt_threads(), st.threads);
 	}
 	id = pager_fork();
 	if (id == 0) {
