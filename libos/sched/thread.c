@@ -288,9 +288,9 @@ static inline __attribute__((always_inline)) void schedule(void)
 		      (int)next->regs_full);
 }
 
-/* Yield if a slice ended inside a section, or a wake asked for it. */
 static int adopt(void);
 
+/* Yield if a slice ended inside a section, or a wake asked for it. */
 static void pending(void)
 {
 	sched_preempt_wanted = 0;
@@ -483,6 +483,8 @@ static int adopt(void)
 	self->q_next = self->q_prev = NULL;
 	self->heap_idx = self->all_idx = 0;
 	self->eff_prio = self->param.prio;
+	/* The fresh instance's virtual time starts at 0: so does ours. */
+	self->pass = 0;
 	self->joined = 0;
 	err = g_attach(self, now);
 	if (err) {
