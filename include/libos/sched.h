@@ -531,6 +531,13 @@ int tls_set(tls_key_t key, void *value);
 extern volatile uint32_t sched_preempt_off;
 void sched_preempt_pending(void);
 
+/*
+ * What the end of a section runs when a switch is wanted: set by the
+ * thread machinery when threads start, NULL while the program has none
+ * (then no other flow of the program can run meanwhile).
+ */
+extern void (*sched_preempt_pending_hook)(void);
+
 static inline void sched_preempt_disable(void)
 {
 	sched_preempt_off++;

@@ -1264,17 +1264,23 @@ err_destroy:
 }
 
 /*
- * The copy is made with preemption off, so that no other thread of ours
- * runs while its pages are being shared: the child gets one snapshot of
- * the program, taken while the forking thread ran. In the child, the end
- * of that section is a scheduling point (sched_preempt_wanted): a thread
- * library sees there, before the caller goes on, that it runs in a copy,
- * and keeps only the calling thread.
+ * With threads, the copy is made with preemption off, so that no other
+ * thread of ours runs while its pages are being shared: the child gets
+ * one snapshot of the program, taken while the forking thread ran. In the
+ * child, the end of that section is a scheduling point
+ * (sched_preempt_wanted): the thread library sees there, before the
+ * caller goes on, that it runs in a copy, and keeps only the calling
+ * thread. Without threads there is nothing to hold off, and the section
+ * is skipped: its end writes the counter's page, now copy-on-write, which
+ * would cost each side a fault.
  */
 static int64_t cow_fork(struct pager *pp)
 {
 	int64_t r;
 
+	if (!sched_preempt_pending_hook) {
+		return fork_copy(pp);
+	}
 	sched_preempt_disable();
 	r = fork_copy(pp);
 	if (r == 0) {

@@ -55,7 +55,6 @@ LIBOS_SLOT(sched_slot) = {
 void thread_switch(struct exo_regs *save, const struct exo_regs *load,
 		   uint32_t preempt_off, int load_full);
 extern char thread_switch_end[];
-extern void (*sched_preempt_pending_hook)(void);
 
 static exo_envid_t owner; /* environment whose threads these are; 0: none */
 static struct thread main_thread;
