@@ -175,9 +175,12 @@ struct pager_ops {
 	 * child's id in the parent. The child inherits the fault and
 	 * preemption handlers, but not init's boot modules. Under a memory
 	 * limit the child inherits the limit, the resident set and the swap
-	 * map, with its own copies of the pages in our swap store. Errors
-	 * (parent only): what env_create and the page calls return
-	 * (EXO_ERR_LIMIT, EXO_ERR_NO_MEMORY).
+	 * map, with its own copies of the pages in our swap store. With
+	 * threads, the copy is made with preemption off (no other thread of
+	 * the program runs meanwhile); in the child, the end of that section is a scheduling
+	 * point (sched_preempt_wanted), where the thread library keeps only
+	 * the calling thread. Errors (parent only): what env_create and the
+	 * page calls return (EXO_ERR_LIMIT, EXO_ERR_NO_MEMORY).
 	 */
 	int64_t (*fork)(struct pager *p);
 	/*

@@ -143,8 +143,10 @@ int runtime_prepare_child(uint64_t child);
 /*
  * spawn_fn - start a child environment running @fn(@arg) in a copy of
  * this address space: read-only pages are shared, writable ones copied
- * into frames the child owns. The child inherits the fault and preemption
- * handlers, and exits with @fn's result.
+ * into frames the child owns, with preemption off (no other thread runs
+ * meanwhile). The child inherits the fault and preemption handlers, keeps
+ * only the spawning thread of a program with threads (docs/sched.md,
+ * "Fork"), and exits with @fn's result.
  * Return: the child's id, or EXO_ERR_*.
  */
 int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg);

@@ -352,6 +352,9 @@ struct thread_attr {
  * below it a guard: overflowing it ends the program, code 139, with a
  * report naming the thread). Each thread has its own errno. The first call
  * turns the program's own flow into the main thread and starts preemption.
+ * In a fork child (pager_fork, spawn_fn) the thread that forked is the
+ * only thread, and the lead; the others' records and stack slots are
+ * gone, what they held stays held (docs/sched.md, "Fork").
  * Return: 0 with *@out set, or EXO_ERR_INVALID (@fn NULL, a bad
  * parameter or stack size), EXO_ERR_LIMIT (THREAD_MAX threads, every
  * stack slot taken, or sched.edf refusing the thread), EXO_ERR_EXISTS (a
@@ -363,11 +366,16 @@ int thread_create(struct thread **out, void *(*fn)(void *), void *arg,
 /*
  * thread_join - wait until @t ends, store what it returned in *@ret
  * (unless NULL) and free it. Return: 0, or EXO_ERR_INVALID (@t is the
- * caller, or not a thread), EXO_ERR_BUSY (another thread joins it).
+ * caller, the lead, or not a thread: say one that did not come along
+ * into a fork child), EXO_ERR_BUSY (another thread joins it).
  */
 int thread_join(struct thread *t, void **ret);
 
-/* thread_exit - end the calling thread with @ret (main: the program). */
+/*
+ * thread_exit - end the calling thread with @ret. The lead thread (main,
+ * or in a fork child the thread that forked) ends the program with
+ * (int)@ret instead.
+ */
 _Noreturn void thread_exit(void *ret);
 
 /* thread_yield - let the policy run another thread if it wants. */
@@ -522,6 +530,13 @@ int tls_set(tls_key_t key, void *value);
  */
 extern volatile uint32_t sched_preempt_off;
 void sched_preempt_pending(void);
+
+/*
+ * What the end of a section runs when a switch is wanted: set by the
+ * thread machinery when threads start, NULL while the program has none
+ * (then no other flow of the program can run meanwhile).
+ */
+extern void (*sched_preempt_pending_hook)(void);
 
 static inline void sched_preempt_disable(void)
 {

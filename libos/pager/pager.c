@@ -26,6 +26,7 @@
 
 #include <libos/pager_impl.h>
 #include <libos/runtime.h>
+#include <libos/sched.h>
 
 #define PAGE EXO_PAGE_SIZE
 #define PAGE_MASK (EXO_PAGE_SIZE - 1)
@@ -1206,7 +1207,7 @@ static void fork_swap_adopt(struct cow_pager *p)
 	memcpy(p->ev->frames, p->ev->fork_frames, sizeof(p->ev->frames));
 }
 
-static int64_t cow_fork(struct pager *pp)
+static int64_t fork_copy(struct pager *pp)
 {
 	struct cow_pager *p = container_of(pp, struct cow_pager, base);
 	int64_t child;
@@ -1260,6 +1261,33 @@ err_destroy:
 	exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
 	exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);
 	return err;
+}
+
+/*
+ * With threads, the copy is made with preemption off, so that no other
+ * thread of ours runs while its pages are being shared: the child gets
+ * one snapshot of the program, taken while the forking thread ran. In the
+ * child, the end of that section is a scheduling point
+ * (sched_preempt_wanted): the thread library sees there, before the
+ * caller goes on, that it runs in a copy, and keeps only the calling
+ * thread. Without threads there is nothing to hold off, and the section
+ * is skipped: its end writes the counter's page, now copy-on-write, which
+ * would cost each side a fault.
+ */
+static int64_t cow_fork(struct pager *pp)
+{
+	int64_t r;
+
+	if (!sched_preempt_pending_hook) {
+		return fork_copy(pp);
+	}
+	sched_preempt_disable();
+	r = fork_copy(pp);
+	if (r == 0) {
+		sched_preempt_wanted = 1;
+	}
+	sched_preempt_enable();
+	return r;
 }
 
 /* ---- Limit, state, stats ---------------------------------------------- */

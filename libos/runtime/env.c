@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <libos/runtime.h>
+#include <libos/sched.h>
 
 /* Where the runtime keeps its own pages: all in its private area. */
 #define XSTACK_TOP RUNTIME_PRIVATE_HI
@@ -319,6 +320,13 @@ static _Noreturn void child_start(void)
 	    upcall_register()) {
 		exit(EXO_ERR_FAULT);
 	}
+	/*
+	 * The copy was made with preemption off (spawn_fn): ending that
+	 * section here is a scheduling point, where a thread library sees
+	 * that it runs in a copy and keeps only the spawning thread.
+	 */
+	sched_preempt_wanted = 1;
+	sched_preempt_enable();
 	exit(spawn_entry(spawn_arg));
 }
 
@@ -403,6 +411,11 @@ static int clone_level(uint64_t child, uint64_t base, int level)
 	return 0;
 }
 
+/*
+ * The copy is made with preemption off, so that no other thread of ours
+ * runs while the pages are copied: the child gets one snapshot, taken
+ * while the spawning thread ran (child_start ends the section).
+ */
 int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg)
 {
 	int64_t child = exo_env_create(0, 0, 0, 0, 0, 0);
@@ -411,6 +424,7 @@ int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg)
 	if (child < 0) {
 		return child;
 	}
+	sched_preempt_disable();
 	spawn_entry = fn;
 	spawn_arg = arg;
 	err = clone_level((uint64_t)child, 0, 4);
@@ -429,6 +443,7 @@ int64_t spawn_fn(int (*fn)(uint64_t), uint64_t arg)
 		err = (int)exo_env_start((uint64_t)child, (uint64_t)child_start,
 					 CHILD_STACK_TOP - 8, 0, 0, 0);
 	}
+	sched_preempt_enable();
 	if (err) {
 		exo_env_destroy((uint64_t)child, 0, 0, 0, 0, 0);
 		exo_env_wait((uint64_t)child, 0, 0, 0, 0, 0);

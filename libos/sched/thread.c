@@ -55,10 +55,19 @@ LIBOS_SLOT(sched_slot) = {
 void thread_switch(struct exo_regs *save, const struct exo_regs *load,
 		   uint32_t preempt_off, int load_full);
 extern char thread_switch_end[];
-extern void (*sched_preempt_pending_hook)(void);
 
 static exo_envid_t owner; /* environment whose threads these are; 0: none */
 static struct thread main_thread;
+/*
+ * The thread whose end ends the program: main, or in a fork child the
+ * thread that forked (it runs the child's own flow).
+ */
+static struct thread *lead = &main_thread;
+/*
+ * In a fork child: the owner of every object a thread that did not come
+ * along held at the fork. It never runs, so such a mutex stays locked.
+ */
+static struct thread vanished = { .state = SCHED_T_EXITED };
 static struct thread *cur;
 static struct thread *all_head; /* every thread not yet joined */
 static struct thread *sleepers; /* by wake_at */
@@ -278,11 +287,21 @@ static inline __attribute__((always_inline)) void schedule(void)
 		      (int)next->regs_full);
 }
 
+static int adopt(void);
+
 /* Yield if a slice ended inside a section, or a wake asked for it. */
 static void pending(void)
 {
 	sched_preempt_wanted = 0;
-	if (!owner || owner != exo_env_info()->id) {
+	if (!owner) {
+		return;
+	}
+	if (owner != exo_env_info()->id) {
+		/* A copy (pager_fork asks for this at once): take it over. */
+		sched_preempt_disable();
+		adopt();
+		sched_preempt_wanted = 0;
+		sched_preempt_off--;
 		return;
 	}
 	sched_preempt_disable();
@@ -393,11 +412,100 @@ static int slot_busy(const struct module_slot *s)
 	return 0;
 }
 
+static void stack_put(struct thread *t);
+
+/* Take @t off the waiter list of the object it is blocked on, if any. */
+static void wait_unlink(struct thread *t)
+{
+	struct thread **pp;
+
+	if (!t->blocked_on || t->blocked_on == &sleep_obj) {
+		return;
+	}
+	for (pp = &t->blocked_on->wait_head; *pp; pp = &(*pp)->wait_next) {
+		if (*pp == t) {
+			*pp = t->wait_next;
+			break;
+		}
+	}
+	t->wait_next = NULL;
+}
+
+/*
+ * In a copy of the address space (a pager_fork or spawn_fn child): the
+ * thread records, the policy's instance and the stack slots are the
+ * parent's as they were at the copy, which was made with preemption off,
+ * so cur is the thread that made it. That thread, keeping its record, id,
+ * held mutexes and thread-local data, becomes the child's only thread and
+ * its lead (its end ends the program, as main's does). Every other record
+ * is dropped: off the waiter list it was on, the objects it held handed
+ * to `vanished` (they stay held), its stack slot given back to the
+ * pager, and the policy forgets every thread and takes the lead afresh.
+ * Called with preemption off. Return: 0, or what the policy's attach
+ * returns (then the policy holds no thread and the next call tries
+ * again).
+ */
+static int adopt(void)
+{
+	struct thread *self = cur, *t, *next;
+	struct sched *s = sched_current();
+	uint64_t now = now_ticks();
+	int err;
+
+	/* First every link into the others, while they are all there. */
+	for (t = all_head; t; t = t->all_next) {
+		if (t == self) {
+			continue;
+		}
+		wait_unlink(t);
+		for (struct sched_obj *o = t->held; o; o = o->held_next) {
+			o->owner = &vanished;
+		}
+	}
+	for (t = all_head; t; t = next) {
+		next = t->all_next;
+		if (t == self || t == &main_thread) {
+			continue;
+		}
+		stack_put(t);
+		free(t);
+	}
+	all_head = self;
+	self->all_next = self->all_prev = NULL;
+	sleepers = NULL;
+	nthreads = 1;
+	lead = self;
+	cur = self;
+	s->ops->forget(s);
+	self->state = SCHED_T_NEW;
+	self->blocked_on = NULL;
+	self->q_next = self->q_prev = NULL;
+	self->heap_idx = self->all_idx = 0;
+	self->eff_prio = self->param.prio;
+	/* The fresh instance's virtual time starts at 0: so does ours. */
+	self->pass = 0;
+	self->joined = 0;
+	err = g_attach(self, now);
+	if (err) {
+		return err;
+	}
+	self->state = SCHED_T_RUNNING;
+	charged_at = now;
+	owner = exo_env_info()->id;
+	/*
+	 * A checkpoint (a swap's) holds the parent's threads: a restore
+	 * would import records that no longer resolve. Take the child's.
+	 * Should that fail, the slot heals as after any failed export.
+	 */
+	if (sched_gate.ckpt) {
+		module_slot_checkpoint(&sched_gate);
+	}
+	return 0;
+}
+
 /*
  * Make the calling flow the main thread and start preemption, once per
- * environment. A spawned child starts with a copy of its parent's
- * threads: they are not its own, and it may not start threads of its
- * own if the copied policy holds any.
+ * environment; in a copy of an address space with threads, adopt it.
  */
 static int start_slow(void)
 {
@@ -422,6 +530,9 @@ static int start_slow(void)
 	}
 	sched_module_host = &module_host;
 	module_slot_busy_hook = slot_busy;
+	if (owner) {
+		return adopt();
+	}
 	g_stats(&st);
 	if (st.threads) {
 		return EXO_ERR_STATE;
@@ -641,7 +752,7 @@ _Noreturn void thread_exit(void *ret)
 {
 	struct thread *t, *j;
 
-	if (!owner || owner != exo_env_info()->id || cur == &main_thread) {
+	if (!owner || owner != exo_env_info()->id || cur == lead) {
 		exit((int)(intptr_t)ret);
 	}
 	sched_preempt_disable();
@@ -669,7 +780,7 @@ int thread_join(struct thread *t, void **ret)
 	int err = 0;
 
 	sched_preempt_disable();
-	if (start() || t == cur || !is_thread(t) || t == &main_thread) {
+	if (start() || t == cur || !is_thread(t) || t == lead) {
 		err = EXO_ERR_INVALID;
 		goto out;
 	}

@@ -8,8 +8,8 @@
  * thread's stack; a stack 320 KiB deep under a limit of 24 resident pages
  * is evicted and read back intact; an overflow far below the stack (an
  * alloca-like jump of 4 MiB) is still caught and named by the thread
- * library alone. The children (spawn_fn) come first: a child copied from
- * a program with threads may not start its own.
+ * library alone. The children (spawn_fn) come first, before this program
+ * has threads, so that the thread a child starts is thread 2.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -275,7 +275,7 @@ static void evicted_stack(void)
 
 int main(void)
 {
-	/* Children first: one copied from a program with threads starts none. */
+	/* Children first: the thread each starts is thread 2. */
 	deep_overflow();
 	evicted_stack();
 	grow_on_demand();

@@ -971,6 +971,84 @@ static void test_state_matrix(void **state)
 	free(c);
 }
 
+/*
+ * A fork child (thread.c, adopt): the policy instance it copied holds
+ * every thread of the parent; it forgets them all and attaches only the
+ * thread that forked (running, its scratch fields cleared). The instance
+ * then holds that one thread, never picks a dropped one, and shares the
+ * CPU with new threads (stride: its pass starts again from 0, as theirs
+ * does; the instance's global pass is 0 after forget).
+ */
+static void test_fresh_after_fork(void **state)
+{
+	struct sched_obj mutex = { .kind = SCHED_OBJ_MUTEX, .id = 7 };
+	struct sched_obj sleep = { .kind = SCHED_OBJ_SLEEP };
+	size_t size = sched_state_size(POP);
+	struct sched_state *a = malloc(size);
+
+	for (size_t k = 0; k < NKINDS; k++) {
+		struct sched *x = kinds[k].make();
+		struct thread *self = &threads[2], *cur;
+		uint64_t now = 2100, ran[MAXT] = { 0 };
+		struct sched_stats st;
+
+		populate(&mutex);
+		place_states(x, &sleep);
+		self->pass = 1ull << 40; /* a long history in the parent */
+		x->ops->forget(x);
+		self->state = SCHED_T_NEW;
+		self->blocked_on = NULL;
+		self->q_next = self->q_prev = NULL;
+		self->heap_idx = self->all_idx = 0;
+		self->eff_prio = self->param.prio;
+		self->pass = 0;
+		assert_int_equal(sched_attach(x, self, now), 0);
+		self->state = SCHED_T_RUNNING;
+		sched_stats(x, &st);
+		assert_int_equal(st.threads, 1);
+		assert_int_equal(st.runnable, 0);
+		assert_null(sched_pick_next(x, now));
+		assert_int_equal(sched_export_state(x, a, size, now),
+				 (int64_t)sched_state_size(1));
+		assert_int_equal(a->count, 1);
+		assert_int_equal(a->rec[0].id, 2);
+		/* New threads join it; only they and the forker run. */
+		for (uint32_t i = POP + 1; i <= POP + 3; i++) {
+			struct thread *t =
+				mk(i, self->param.prio, self->param.tickets);
+
+			assert_int_equal(sched_attach(x, t, now), 0);
+			sched_enqueue(x, &threads[i], now);
+		}
+		sched_enqueue(x, self, now);
+		cur = run(x, NULL, 400, &now, ran);
+		for (uint32_t i = 1; i <= POP; i++) {
+			if (i != 2) {
+				assert_int_equal(ran[i], 0);
+			}
+		}
+		assert_true(ran[2] > 0);
+		for (uint32_t i = POP + 1; i <= POP + 3; i++) {
+			assert_true(ran[i] > 0);
+		}
+		sched_stats(x, &st);
+		assert_int_equal(st.threads, 4);
+		if (cur) {
+			sched_enqueue(x, cur, now);
+		}
+		while ((cur = sched_pick_next(x, now))) {
+		}
+		for (uint32_t i = POP + 1; i <= POP + 3; i++) {
+			threads[i].state = SCHED_T_NEW;
+			sched_detach(x, &threads[i]);
+		}
+		self->state = SCHED_T_NEW;
+		sched_detach(x, self);
+		kinds[k].drop(x);
+	}
+	free(a);
+}
+
 /* The queue order survives a move between policies of the same kind. */
 static void test_state_order(void **state)
 {
@@ -1303,6 +1381,7 @@ int main(void)
 		cmocka_unit_test(test_module_entry_points),
 		cmocka_unit_test(test_policy_images),
 		cmocka_unit_test(test_state_order),
+		cmocka_unit_test(test_fresh_after_fork),
 		cmocka_unit_test(test_state_refusals),
 		cmocka_unit_test(test_state_sum),
 		cmocka_unit_test(test_state_queue_positions),
