@@ -326,6 +326,14 @@ bool sched_preempts_never(struct sched *s, const struct thread *cur,
 void sched_param_defaults(struct sched_param *p);
 
 /*
+ * sched_thread_fresh - make @t, a record a policy instance no longer holds
+ * (after its forget op), fit to attach to a fresh one: new, on no queue,
+ * no inherited priority, a stride pass of 0 (a fresh instance's virtual
+ * time starts there). What a fork child does to the thread that forked.
+ */
+void sched_thread_fresh(struct thread *t);
+
+/*
  * Every thread a policy has attached, in an array it grows with realloc
  * (thread.all_idx is each one's place, +1), so export can visit them all.
  */

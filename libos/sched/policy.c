@@ -27,6 +27,16 @@ bool sched_default_before(struct sched *s, const struct thread *a,
 	return false;
 }
 
+void sched_thread_fresh(struct thread *t)
+{
+	t->state = SCHED_T_NEW;
+	t->blocked_on = NULL;
+	t->q_next = t->q_prev = NULL;
+	t->heap_idx = t->all_idx = 0;
+	t->eff_prio = t->param.prio;
+	t->pass = 0;
+}
+
 void sched_param_defaults(struct sched_param *p)
 {
 	if (p->prio == 0) {

@@ -477,13 +477,7 @@ static int adopt(void)
 	lead = self;
 	cur = self;
 	s->ops->forget(s);
-	self->state = SCHED_T_NEW;
-	self->blocked_on = NULL;
-	self->q_next = self->q_prev = NULL;
-	self->heap_idx = self->all_idx = 0;
-	self->eff_prio = self->param.prio;
-	/* The fresh instance's virtual time starts at 0: so does ours. */
-	self->pass = 0;
+	sched_thread_fresh(self);
 	self->joined = 0;
 	err = g_attach(self, now);
 	if (err) {

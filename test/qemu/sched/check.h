@@ -7,7 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <libos/runtime.h>
+
 extern volatile uint64_t checks_passed;
+
+/* Resident pages of [lo, hi), from the page-table view. */
+static inline uint64_t resident(uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+
+	for (uint64_t va = lo; va < hi; va += EXO_PAGE_SIZE) {
+		n += (exo_pte(va) & EXO_PTE_P) != 0;
+	}
+	return n;
+}
 
 #define CHECK(expr)                                                            \
 	do {                                                                   \

@@ -46,17 +46,6 @@
 
 volatile uint64_t checks_passed;
 
-/* Resident pages of [lo, hi), from the page-table view. */
-static uint64_t resident(uint64_t lo, uint64_t hi)
-{
-	uint64_t n = 0;
-
-	for (uint64_t va = lo; va < hi; va += PAGE) {
-		n += (exo_pte(va) & EXO_PTE_P) != 0;
-	}
-	return n;
-}
-
 /* The top of the stack slot the calling thread runs on. */
 static uint64_t my_top(void)
 {
@@ -367,14 +356,9 @@ static void fork_from_thread(void)
 	       "joined\n");
 }
 
-static void fork_from_main(void)
+/* One thread waiting on the condition variable, one spinning (runnable). */
+static void two_threads(struct thread **t)
 {
-	struct thread *t[2];
-	struct exo_exit_info x;
-	struct sched_stats st;
-	int64_t id;
-	void *r;
-
 	go = 0;
 	mutex_init(&m);
 	cond_init(&cv);
@@ -382,6 +366,31 @@ static void fork_from_main(void)
 	CHECK_EQ(thread_create(&t[1], spinner, NULL, NULL), 0);
 	wait_state(t[0], SCHED_T_BLOCKED);
 	wait_spins();
+}
+
+/* Release two_threads' pair and check each finished its work. */
+static void two_threads_end(struct thread **t)
+{
+	void *r;
+
+	mutex_lock(&m);
+	go = 1;
+	cond_broadcast(&cv);
+	mutex_unlock(&m);
+	CHECK_EQ(thread_join(t[0], &r), 0);
+	CHECK_EQ((uintptr_t)r, work_want(1));
+	CHECK_EQ(thread_join(t[1], &r), 0);
+	CHECK_EQ((uintptr_t)r, work_want(5));
+}
+
+static void fork_from_main(void)
+{
+	struct thread *t[2];
+	struct exo_exit_info x;
+	struct sched_stats st;
+	int64_t id;
+
+	two_threads(t);
 	id = pager_fork();
 	if (id == 0) {
 		thread_sched_stats(&st, NULL, NULL);
@@ -397,14 +406,7 @@ static void fork_from_main(void)
 	CHECK_EQ(wait_child((exo_envid_t)id, &x), id);
 	CHECK_EQ(x.reason, EXO_EXIT_NORMAL);
 	CHECK_EQ(x.code, 0);
-	mutex_lock(&m);
-	go = 1;
-	cond_broadcast(&cv);
-	mutex_unlock(&m);
-	CHECK_EQ(thread_join(t[0], &r), 0);
-	CHECK_EQ((uintptr_t)r, work_want(1));
-	CHECK_EQ(thread_join(t[1], &r), 0);
-	CHECK_EQ((uintptr_t)r, work_want(5));
+	two_threads_end(t);
 	printf("fork: main forked while 2 threads existed, both finished "
 	       "after the child\n");
 }
@@ -445,24 +447,11 @@ static void spawn_from_thread(void)
 	struct thread *t[3];
 	void *r;
 
-	go = 0;
-	mutex_init(&m);
-	cond_init(&cv);
-	CHECK_EQ(thread_create(&t[0], cond_waiter, NULL, NULL), 0);
-	CHECK_EQ(thread_create(&t[1], spinner, NULL, NULL), 0);
-	wait_state(t[0], SCHED_T_BLOCKED);
-	wait_spins();
+	two_threads(t);
 	CHECK_EQ(thread_create(&t[2], spawner, NULL, NULL), 0);
 	CHECK_EQ(thread_join(t[2], &r), 0);
 	CHECK_EQ((uintptr_t)r, work_want(6));
-	mutex_lock(&m);
-	go = 1;
-	cond_broadcast(&cv);
-	mutex_unlock(&m);
-	CHECK_EQ(thread_join(t[0], &r), 0);
-	CHECK_EQ((uintptr_t)r, work_want(1));
-	CHECK_EQ(thread_join(t[1], &r), 0);
-	CHECK_EQ((uintptr_t)r, work_want(5));
+	two_threads_end(t);
 }
 
 int main(void)

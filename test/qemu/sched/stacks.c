@@ -25,17 +25,6 @@
 
 volatile uint64_t checks_passed;
 
-/* Resident pages of [lo, hi), from the page-table view. */
-static uint64_t resident(uint64_t lo, uint64_t hi)
-{
-	uint64_t n = 0;
-
-	for (uint64_t va = lo; va < hi; va += PAGE) {
-		n += (exo_pte(va) & EXO_PTE_P) != 0;
-	}
-	return n;
-}
-
 /*
  * Frames we own, less the runtime's exception stack: the runtime maps
  * most of it at the first upcall past the pager's hook, at a moment a

@@ -996,12 +996,7 @@ static void test_fresh_after_fork(void **state)
 		place_states(x, &sleep);
 		self->pass = 1ull << 40; /* a long history in the parent */
 		x->ops->forget(x);
-		self->state = SCHED_T_NEW;
-		self->blocked_on = NULL;
-		self->q_next = self->q_prev = NULL;
-		self->heap_idx = self->all_idx = 0;
-		self->eff_prio = self->param.prio;
-		self->pass = 0;
+		sched_thread_fresh(self);
 		assert_int_equal(sched_attach(x, self, now), 0);
 		self->state = SCHED_T_RUNNING;
 		sched_stats(x, &st);
