@@ -29,42 +29,9 @@
 #include <libos/slot.h>
 
 #include "elf/elf64.h"
+#include "module_host.h"
 
-/* Host side of the framework: mmap pages, a fake clock. */
-
-static uint64_t host_map(void *ctx, uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	(*(int *)ctx)++;
-	return p == MAP_FAILED ? 0 : (uint64_t)(uintptr_t)p;
-}
-
-static int host_protect(void *ctx, uint64_t va, uint64_t size, uint32_t prot)
-{
-	int p = PROT_READ;
-
-	if (prot & MODULE_PROT_W) {
-		p |= PROT_WRITE;
-	}
-	if (prot & MODULE_PROT_X) {
-		p |= PROT_EXEC;
-	}
-	return mprotect((void *)(uintptr_t)va, size, p) ? EXO_ERR_INVALID : 0;
-}
-
-static void host_unmap(void *ctx, uint64_t va, uint64_t size)
-{
-	(*(int *)ctx)--;
-	munmap((void *)(uintptr_t)va, size);
-}
-
-static const struct module_map_ops host_mops = {
-	.map = host_map,
-	.protect = host_protect,
-	.unmap = host_unmap,
-};
+/* Host side of the framework: a fake clock (test/fakes/module_host.c maps the images). */
 
 static int mapped; /* images mapped and not unmapped */
 static uint64_t now, step = 10, ticks_now;
@@ -129,7 +96,7 @@ static const struct module_sys host_sys = {
 	.relax = fake_relax,
 	.log = fake_log,
 	.exports = &host_exports,
-	.mops = &host_mops,
+	.mops = &module_host_mops,
 	.mctx = &mapped,
 };
 
@@ -173,7 +140,7 @@ static void expect_refusal(const struct file *f, size_t size,
 	struct module_image m;
 	int before = mapped;
 	int got = module_image_load(&m, f->bytes, size, &host_exports, want,
-				    &host_mops, &mapped);
+				    &module_host_mops, &mapped);
 
 	printf("  refused: %s (%s)\n", m.error, exo_status_name(got));
 	assert_int_equal(got, err);
@@ -241,7 +208,7 @@ static void test_load_good(void **state)
 	const struct kv_ops *ops;
 
 	assert_int_equal(module_image_load(&m, f.bytes, f.size, &host_exports,
-					   &kv_want, &host_mops, &mapped),
+					   &kv_want, &module_host_mops, &mapped),
 			 0);
 	assert_string_equal(m.desc->name, "kv.hash");
 	assert_int_equal(m.desc->state_version, 2);
@@ -320,7 +287,7 @@ static void test_refusals(void **state)
 
 		assert_int_equal(module_image_load(&m, f.bytes, f.size,
 						   &host_exports, &kv_want,
-						   &host_mops, &mapped),
+						   &module_host_mops, &mapped),
 				 0);
 		assert_int_equal(m.desc->exports_minor, 0);
 		module_image_unload(&m);
@@ -376,7 +343,7 @@ static void test_refusals(void **state)
 		f = copy(&good);
 		f.bytes[d + 10] = 0; /* built against 1.0 */
 		assert_int_equal(module_image_load(&m, f.bytes, f.size, &ex,
-						   NULL, &host_mops, &mapped),
+						   NULL, &module_host_mops, &mapped),
 				 EXO_ERR_NOT_FOUND);
 		free(f.bytes);
 		assert_non_null(strstr(m.error, "import \"memset\" is export "
@@ -472,22 +439,6 @@ static void test_state_blob(void **state)
 	free(blob);
 }
 
-/* FNV-1a 64 by little-endian words, spelled out byte by byte. */
-static uint64_t ref_sum(const uint8_t *b, size_t n)
-{
-	uint64_t x = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w = 0;
-
-		for (size_t j = 0; j < 8 && i + j < n; j++) {
-			w |= (uint64_t)b[i + j] << (8 * j);
-		}
-		x = (x ^ w) * 0x100000001b3ull;
-	}
-	return x;
-}
-
 /*
  * The frame's checksum, word at a time, is its definition at any length
  * and alignment, and a blob whose payload has any bit flipped is refused.
@@ -509,7 +460,7 @@ static void test_state_checksum(void **state)
 	for (size_t off = 0; off < 8; off++) {
 		for (size_t n = 0; n + off <= sizeof(buf); n++) {
 			assert_int_equal(module_state_checksum(buf + off, n),
-					 ref_sum(buf + off, n));
+					 module_host_ref_sum(buf + off, n));
 		}
 	}
 	h->magic = MODULE_STATE_MAGIC;

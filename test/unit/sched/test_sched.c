@@ -20,6 +20,8 @@
 #include <libos/sched_impl.h>
 #include <sched/policies.h>
 
+#include "module_host.h"
+
 #define MAXT 64
 
 struct policy_kind {
@@ -754,38 +756,6 @@ static void test_module_entry_points(void **state)
 
 /* The policies as module images, loaded with the real loader. */
 
-static uint64_t img_map(void *ctx, uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? 0 : (uint64_t)(uintptr_t)p;
-}
-
-static int img_protect(void *ctx, uint64_t va, uint64_t size, uint32_t prot)
-{
-	int p = PROT_READ;
-
-	if (prot & MODULE_PROT_W) {
-		p |= PROT_WRITE;
-	}
-	if (prot & MODULE_PROT_X) {
-		p |= PROT_EXEC;
-	}
-	return mprotect((void *)(uintptr_t)va, size, p) ? EXO_ERR_INVALID : 0;
-}
-
-static void img_unmap(void *ctx, uint64_t va, uint64_t size)
-{
-	munmap((void *)(uintptr_t)va, size);
-}
-
-static const struct module_map_ops img_mops = {
-	.map = img_map,
-	.protect = img_protect,
-	.unmap = img_unmap,
-};
-
 /* What a policy image may import: the libOS's table 1.1, on the host. */
 static const struct module_export img_syms[] = {
 	{ "memcpy", (const void *)memcpy, 0 },
@@ -861,11 +831,11 @@ static void test_policy_images(void **state)
 		/* Table 1.0 lacks what the image imports. */
 		old.minor = 0;
 		assert_int_equal(module_image_load(&m, file, size, &old,
-						   &sched_want, &img_mops,
+						   &sched_want, &module_host_mops,
 						   NULL),
 				 EXO_ERR_NOSYS);
 		assert_int_equal(module_image_load(&m, file, size, &img_exports,
-						   &sched_want, &img_mops,
+						   &sched_want, &module_host_mops,
 						   NULL),
 				 0);
 		snprintf(name, sizeof(name), "sched.%s", kinds[k].name);
@@ -1131,22 +1101,6 @@ static void test_state_refusals(void **state)
 	free(a);
 }
 
-/* FNV-1a 64 by little-endian words, spelled out byte by byte. */
-static uint64_t ref_sum(const uint8_t *b, size_t n)
-{
-	uint64_t x = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w = 0;
-
-		for (size_t j = 0; j < 8 && i + j < n; j++) {
-			w |= (uint64_t)b[i + j] << (8 * j);
-		}
-		x = (x ^ w) * 0x100000001b3ull;
-	}
-	return x;
-}
-
 /*
  * The checksum is the format's: word at a time from any alignment and
  * length equals the definition; any flipped bit of a state's records is
@@ -1173,7 +1127,7 @@ static void test_state_sum(void **state)
 	for (size_t off = 0; off < 8; off++) {
 		for (size_t n = 0; n + off <= sizeof(buf); n++) {
 			assert_int_equal(sched_state_sum(buf + off, n),
-					 ref_sum(buf + off, n));
+					 module_host_ref_sum(buf + off, n));
 		}
 	}
 	populate(&mutex);
@@ -1181,7 +1135,7 @@ static void test_state_sum(void **state)
 	assert_true(sched_export_state(x, a, size, 0) > 0);
 	drain(x);
 	assert_int_equal(a->checksum,
-			 ref_sum(rec, a->count * sizeof(a->rec[0])));
+			 module_host_ref_sum(rec, a->count * sizeof(a->rec[0])));
 	for (size_t i = 0; i < a->count * sizeof(a->rec[0]); i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			rec[i] ^= (uint8_t)(1u << bit);
