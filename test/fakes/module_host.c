@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <sys/mman.h>
+
+#include <cmocka.h>
 
 #include <exo/errors.h>
 
@@ -60,4 +65,24 @@ uint64_t module_host_ref_sum(const uint8_t *b, size_t n)
 		x = (x ^ w) * 0x100000001b3ull;
 	}
 	return x;
+}
+
+void module_host_check_sum(uint64_t (*sum)(const void *p, size_t n))
+{
+	uint8_t buf[160];
+	uint64_t seed = 88172645463325252ull;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		buf[i] = (uint8_t)seed;
+	}
+	assert_int_equal(sum(buf, 0), 0xcbf29ce484222325ull);
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			assert_int_equal(sum(buf + off, n),
+					 module_host_ref_sum(buf + off, n));
+		}
+	}
 }

@@ -21,4 +21,11 @@ extern const struct module_map_ops module_host_mops;
  */
 uint64_t module_host_ref_sum(const uint8_t *b, size_t n);
 
+/*
+ * Fail the calling cmocka test unless @sum equals module_host_ref_sum on
+ * pseudo-random bytes at every length up to 160 from every alignment, and
+ * is the FNV offset basis on none.
+ */
+void module_host_check_sum(uint64_t (*sum)(const void *p, size_t n));
+
 #endif
