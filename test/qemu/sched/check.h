@@ -44,4 +44,16 @@ static inline uint64_t resident(uint64_t lo, uint64_t hi)
 		checks_passed++;                                               \
 	} while (0)
 
+/* Run @fn(@arg) in a spawn_fn child and check it exits with @want. */
+#define CHECK_SPAWN_EXIT(fn, arg, want)                                        \
+	do {                                                                   \
+		struct exo_exit_info info_;                                    \
+		int64_t id_ = spawn_fn((fn), (arg));                           \
+                                                                               \
+		CHECK(id_ > 0);                                                \
+		CHECK_EQ(wait_child((exo_envid_t)id_, &info_), id_);           \
+		CHECK_EQ(info_.reason, EXO_EXIT_NORMAL);                       \
+		CHECK_EQ(info_.code, (want));                                  \
+	} while (0)
+
 #endif

@@ -430,15 +430,8 @@ static int spawn_child(uint64_t arg)
 
 static void *spawner(void *arg)
 {
-	struct exo_exit_info x;
-	int64_t id;
-
 	spawner_id = thread_id(thread_self());
-	id = spawn_fn(spawn_child, 0);
-	CHECK(id > 0);
-	CHECK_EQ(wait_child((exo_envid_t)id, &x), id);
-	CHECK_EQ(x.reason, EXO_EXIT_NORMAL);
-	CHECK_EQ(x.code, 0);
+	CHECK_SPAWN_EXIT(spawn_child, 0, 0);
 	return (void *)(uintptr_t)work(6);
 }
 

@@ -52,13 +52,7 @@ static int child(uint64_t depth)
 
 int main(void)
 {
-	struct exo_exit_info info;
-	int64_t id = spawn_fn(child, 1000);
-
-	CHECK(id > 0);
-	CHECK_EQ(wait_child((exo_envid_t)id, &info), id);
-	CHECK_EQ(info.reason, EXO_EXIT_NORMAL);
-	CHECK_EQ(info.code, 139);
+	CHECK_SPAWN_EXIT(child, 1000, 139);
 	printf("overflow: the child ended with code 139; %lu checks passed\n",
 	       (unsigned long)checks_passed);
 	return 0;

@@ -196,13 +196,7 @@ static int overflow_child(uint64_t arg)
 
 static void deep_overflow(void)
 {
-	struct exo_exit_info info;
-	int64_t id = spawn_fn(overflow_child, 0);
-
-	CHECK(id > 0);
-	CHECK_EQ(wait_child((exo_envid_t)id, &info), id);
-	CHECK_EQ(info.reason, EXO_EXIT_NORMAL);
-	CHECK_EQ(info.code, 139);
+	CHECK_SPAWN_EXIT(overflow_child, 0, 139);
 	printf("stacks: a 4 MiB jump below a thread's stack ended the child "
 	       "with code 139\n");
 }
@@ -253,13 +247,7 @@ static int evict_child(uint64_t arg)
 
 static void evicted_stack(void)
 {
-	struct exo_exit_info info;
-	int64_t id = spawn_fn(evict_child, 0);
-
-	CHECK(id > 0);
-	CHECK_EQ(wait_child((exo_envid_t)id, &info), id);
-	CHECK_EQ(info.reason, EXO_EXIT_NORMAL);
-	CHECK_EQ(info.code, 0);
+	CHECK_SPAWN_EXIT(evict_child, 0, 0);
 }
 
 int main(void)
